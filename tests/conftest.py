@@ -1,0 +1,41 @@
+import pytest
+import torch
+
+from wsnas import config
+from wsnas.data import DeviceData, prepare
+
+TINY = [
+    "data.resolution=8",
+    "model.stem_channels=8",
+    "model.stem_convs=1",
+    "model.cell_channels=4",
+    "model.num_cells=2",
+    "train.epochs=2",
+    "train.batch_size=128",
+    "train.lr=0.05",
+    "evaluate.batch_size=600",
+]
+
+
+def tiny_config(*overrides):
+    return config.load(None, [*TINY, *overrides])
+
+
+@pytest.fixture(scope="session")
+def tiny_cfg():
+    return tiny_config()
+
+
+@pytest.fixture(scope="session")
+def tiny_prepared(tiny_cfg):
+    return prepare(tiny_cfg["data"])
+
+
+@pytest.fixture()
+def tiny_data(tiny_cfg, tiny_prepared):
+    return DeviceData(tiny_prepared, tiny_cfg["data"], "cpu", channels_last=True)
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    torch.set_num_threads(1)

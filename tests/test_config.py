@@ -1,0 +1,39 @@
+import pytest
+
+from wsnas import config
+from wsnas.errors import WsnasError
+
+
+def test_defaults_are_the_paper_settings():
+    cfg = config.load()
+    t = cfg["train"]
+    assert (t["batch_size"], t["momentum"], t["weight_decay"], t["lr"], t["lr_min"], t["epochs"]) == (
+        256, 0.9, 1e-3, 0.025, 0.001, 200)
+    assert t["inactive_grads"] == "zero"
+    assert cfg["model"] == {"stem_channels": 48, "stem_convs": 2, "cell_channels": 16, "num_cells": 4, "bn_momentum": 0.4}
+    assert cfg["evaluate"]["bn_mode"] == "running"
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [("train.epocs=3", "train.epocs"), ("train.epochs=-1", "train.epochs"), ("sharing.mode=some", "sharing.mode"),
+     ("train.children=['125']", "train.children.0"), ("nonsense.x=1", "nonsense")],
+)
+def test_bad_key_or_value_is_one_line_naming_the_key(override, key):
+    with pytest.raises(WsnasError) as info:
+        config.load(None, [override])
+    msg = str(info.value)
+    assert f"'{key}'" in msg and "\n" not in msg
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("train: {epochs: [\n")
+    with pytest.raises(WsnasError, match="bad.yaml"):
+        config.load(bad)
+    with pytest.raises(WsnasError, match="not found"):
+        config.load(tmp_path / "missing.yaml")
+    good = tmp_path / "good.yaml"
+    good.write_text("train: {epochs: 7}\n")
+    assert config.load(good, ["train.lr=0.1"])["train"]["epochs"] == 7
+    assert config.load(good, ["train.lr=0.1"])["train"]["lr"] == 0.1

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from wsnas import metrics
+
+
+def test_kendall_tau_hand_cases():
+    assert metrics.kendall_tau([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert metrics.kendall_tau([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    # one discordant pair out of 6: (6 - 2*1) / 6
+    assert metrics.kendall_tau([1, 2, 3, 4], [1, 2, 4, 3]) == pytest.approx(4 / 6)
+
+
+def test_s_tau_is_mean_max_min_of_pairwise_taus():
+    a, b, c = [1, 2, 3, 4], [1, 2, 4, 3], [4, 3, 2, 1]
+    # tau(a,b)=4/6, tau(a,c)=-1, tau(b,c)=-4/6
+    out = metrics.s_tau([a, b, c])
+    assert out["mean"] == pytest.approx((4 / 6 - 1 - 4 / 6) / 3)
+    assert out["max"] == pytest.approx(4 / 6)
+    assert out["min"] == pytest.approx(-1)
+    with pytest.raises(ValueError):
+        metrics.s_tau([a])
+
+
+def test_top_n_rank_hand_case_and_tie_rule():
+    gt = [0.9, 0.8, 0.7, 0.6, 0.5]  # gt ranks 1..5
+    acc = [0.1, 0.2, 0.3, 0.9, 0.8]  # predicted best: child 3 (gt 4), then child 4 (gt 5), then child 2 (gt 3)
+    assert metrics.top_n_rank(acc, gt, 1) == 4
+    assert metrics.top_n_rank(acc, gt, 2) == 4
+    assert metrics.top_n_rank(acc, gt, 3) == 3
+    # ties: the earlier child wins, both in the prediction and in the ground truth
+    assert list(metrics.ranks([0.5, 0.7, 0.7, 0.1])) == [3, 1, 2, 4]
+    assert metrics.top_n_rank([0.3, 0.3, 0.1], [0.1, 0.9, 0.5], 1) == 3
+
+
+def test_gt_tau_window_mean_and_population_std():
+    gt = [1, 2, 3, 4]
+    table = [[4, 3, 2, 1], [1, 2, 3, 4], [1, 2, 4, 3], [1, 2, 3, 4]]
+    mean, std = metrics.gt_tau_window(table, gt, 3)
+    taus = [1, 4 / 6, 1]
+    assert mean == pytest.approx(np.mean(taus))
+    assert std == pytest.approx(np.std(taus))  # population std (ddof = 0)
+    with pytest.raises(ValueError):
+        metrics.gt_tau_window(table, gt, 5)
+
+
+def test_precision_at_top_5_percent_of_64_is_top_4():
+    gt = np.arange(64, dtype=float)  # best: 63, 62, 61, 60
+    acc = gt.copy()
+    acc[[63, 62]] = -1  # two of the true top 4 fall out of the predicted top 4
+    assert metrics.precision_at_top(acc, gt, 0.05) == pytest.approx(0.5)
+    assert metrics.precision_at_top(gt, gt, 0.05) == 1.0

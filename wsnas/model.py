@@ -1,0 +1,144 @@
+"""The network of seed 002 (Sec. 3.1, Appendix A.1) with weight copies chosen per child.
+
+stem (conv3x3 3->48, BN, conv3x3 48->48, BN) -> 4 identical cells without downsampling -> global average
+pooling -> Linear(32 -> classes). A cell: x0 = BN(conv1x1(ReLU(x))) to 16 channels; x1 = O01(x0);
+x2 = O02(x0) + O12(x1); output concat(x1, x2) (32 channels).
+
+``WeightSharingNet`` holds, for each slot, as many copies as the sharing assignment (``wsnas.sharing``)
+asks for; ``forward(x, child)`` routes through the child's copies and operations. The same class serves
+full, group, prefix and standalone sharing. ``forward_weighted`` is the continuous relaxation of the cell
+(a softmax-weighted sum of all operations per edge) for DARTS-style search (seed 003).
+"""
+
+import torch
+from torch import nn
+
+from .operations import BUILDERS
+from .sharing import assignment, slot_names
+from .space import CHILD_IDS, parse_child
+
+
+class Stem(nn.Module):
+    def __init__(self, in_channels, channels, convs, bn_momentum):
+        super().__init__()
+        layers, c = [], in_channels
+        for _ in range(convs):
+            layers += [nn.Conv2d(c, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels, momentum=bn_momentum)]
+            c = channels
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class Cell(nn.Module):
+    """All candidate operations of the 3 edges; a child picks one per edge."""
+
+    def __init__(self, in_channels, channels, bn_momentum):
+        super().__init__()
+        self.preprocess = nn.Sequential(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(in_channels, channels, 1, bias=False),
+            nn.BatchNorm2d(channels, momentum=bn_momentum),
+        )
+        self.edges = nn.ModuleList(
+            nn.ModuleList(build(channels, bn_momentum) for build in BUILDERS) for _ in range(3)
+        )
+        self.out_channels = 2 * channels
+
+    def forward(self, x, ops, cache=None, key=None):
+        """``ops``: operation index per edge. With ``cache``/``key`` (input shared by several children),
+        the parts of the cell that depend on fewer than all three operations are computed once."""
+        if cache is None:
+            x0 = self.preprocess(x)
+            x1 = self.edges[0][ops[0]](x0)
+            return torch.cat([x1, self.edges[1][ops[1]](x0) + self.edges[2][ops[2]](x1)], dim=1)
+        k0 = (key, "x0")
+        x0 = _memo(cache, k0, lambda: self.preprocess(x))
+        x1 = _memo(cache, (k0, "o01", ops[0]), lambda: self.edges[0][ops[0]](x0))
+        o02 = _memo(cache, (k0, "o02", ops[1]), lambda: self.edges[1][ops[1]](x0))
+        o12 = _memo(cache, (k0, "o01", ops[0], "o12", ops[2]), lambda: self.edges[2][ops[2]](x1))
+        return torch.cat([x1, o02 + o12], dim=1)
+
+    def forward_weighted(self, x, weights):
+        """Mixed operations: edge e outputs sum_k weights[e, k] * op_k(input) (DARTS, seed 003 Eq. 1)."""
+        x0 = self.preprocess(x)
+        x1 = sum(w * op(x0) for w, op in zip(weights[0], self.edges[0]))
+        x2 = sum(w * op(x0) for w, op in zip(weights[1], self.edges[1]))
+        x2 = x2 + sum(w * op(x1) for w, op in zip(weights[2], self.edges[2]))
+        return torch.cat([x1, x2], dim=1)
+
+
+class Head(nn.Module):
+    def __init__(self, in_channels, classes):
+        super().__init__()
+        self.linear = nn.Linear(in_channels, classes)
+
+    def forward(self, x):
+        return self.linear(x.mean(dim=(2, 3)))
+
+
+def _memo(cache, key, compute):
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+class WeightSharingNet(nn.Module):
+    """Stem, cells and head, each slot holding the weight copies that the sharing assignment names."""
+
+    def __init__(self, model_cfg: dict, sharing_cfg: dict, in_channels: int = 3, classes: int = 10):
+        super().__init__()
+        m = model_cfg
+        self.num_cells = m["num_cells"]
+        self.assign = assignment(sharing_cfg, self.num_cells)
+        self.slots = nn.ModuleDict()
+        for name in slot_names(self.num_cells):
+            copies = max(self.assign[name]) + 1
+            if name == "stem":
+                make = lambda: Stem(in_channels, m["stem_channels"], m["stem_convs"], m["bn_momentum"])  # noqa: E731
+            elif name == "head":
+                make = lambda: Head(2 * m["cell_channels"], classes)  # noqa: E731
+            else:
+                cin = m["stem_channels"] if name == "cell0" else 2 * m["cell_channels"]
+                make = lambda cin=cin: Cell(cin, m["cell_channels"], m["bn_momentum"])  # noqa: E731
+            self.slots[name] = nn.ModuleList(make() for _ in range(copies))
+        self._ops = [parse_child(c) for c in CHILD_IDS]
+
+    def modules_of(self, child: int) -> list[nn.Module]:
+        """The modules (one copy per slot) that child ``child`` (index into CHILD_IDS) runs through."""
+        return [self.slots[s][self.assign[s][child]] for s in self.slots]
+
+    def parameters_of(self, child: int):
+        for module in self.modules_of(child):
+            yield from module.parameters()
+
+    def forward(self, x, child: int, cache: dict | None = None):
+        """Logits of child ``child`` (index). ``cache``: a dict shared across the children evaluated on the
+        same batch ``x``; computations identical across children (the stem, a shared cell's preprocessing
+        and single-edge outputs) then run once per batch instead of once per child."""
+        ops = self._ops[child]
+        stem_copy = self.assign["stem"][child]
+        if cache is None:
+            h = self.slots["stem"][stem_copy](x)
+            for i in range(self.num_cells):
+                h = self.slots[f"cell{i}"][self.assign[f"cell{i}"][child]](h, ops)
+            return self.slots["head"][self.assign["head"][child]](h)
+        key = ("stem", stem_copy)
+        h = _memo(cache, key, lambda: self.slots["stem"][stem_copy](x))
+        for i in range(self.num_cells):
+            copy = self.assign[f"cell{i}"][child]
+            cell = self.slots[f"cell{i}"][copy]
+            if key is None:
+                h = cell(h, ops)
+            else:
+                h = cell(h, ops, cache, (key, i, copy))
+                key = None  # a cell's output depends on all three operations: unique to this child
+        return self.slots["head"][self.assign["head"][child]](h)
+
+    def forward_weighted(self, x, weights, copy: int = 0):
+        """DARTS relaxation through weight copy ``copy``: ``weights`` is (3 edges x 4 operations)."""
+        h = self.slots["stem"][copy](x)
+        for i in range(self.num_cells):
+            h = self.slots[f"cell{i}"][copy].forward_weighted(h, weights)
+        return self.slots["head"][copy](h)
