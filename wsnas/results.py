@@ -37,3 +37,12 @@ def read_accuracies(path, column=None) -> pd.Series:
     if len(series) != len(CHILD_IDS):
         raise WsnasError(f"results file {path} covers {len(series)} of the 64 children; rerun the step that writes it")
     return series.reindex(list(CHILD_IDS))
+
+
+def write_csv(frame: pd.DataFrame, path) -> None:
+    """Write a CSV atomically (temp file + rename), so a kill never leaves a half table."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_csv(tmp, index=False)
+    tmp.replace(path)

@@ -1,0 +1,40 @@
+import sys
+
+# The wsnas package lives beside this workflow (the scripts in workflow/scripts find it the same way).
+sys.path.insert(0, workflow.basedir)
+
+from wsnas.config import validate as validate_wsnas_config
+from wsnas.errors import WsnasError
+
+try:  # one line naming the bad key, before any job starts
+    validate_wsnas_config(config, "config")
+except WsnasError as error:
+    raise WorkflowError(str(error)) from None
+
+EXPERIMENTS = list(config["experiments"])
+GT_SEEDS = list(range(config["ground_truth"]["seeds"]))
+GT_CHUNKS = list(range(config["ground_truth"]["chunks"]))
+DATA = f"results/data/{config['data']['name']}.pt"
+
+
+wildcard_constraints:
+    experiment="|".join(EXPERIMENTS) or "none",
+    instance=r"\d+",
+    seed=r"\d+",
+    chunk=r"\d+",
+
+
+def instances(experiment):
+    return range(config["experiments"][experiment]["instances"])
+
+
+def accuracy_tables(experiment):
+    return expand("results/supernet/{experiment}/{instance}/accuracy.csv", experiment=experiment, instance=instances(experiment))
+
+
+def ground_truth_tables():
+    return expand("results/ground_truth/seed{seed}/chunk{chunk}.csv", seed=GT_SEEDS, chunk=GT_CHUNKS)
+
+
+def metric_files(name, experiments=None):
+    return expand("results/metrics/{experiment}/{name}.csv", experiment=experiments or EXPERIMENTS, name=name)

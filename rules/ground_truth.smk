@@ -1,0 +1,33 @@
+from wsnas.pipeline import ground_truth_config
+
+
+rule train_ground_truth:
+    """Children trained alone from scratch (one seed, one chunk of ground_truth.chunks); resumable."""
+    input:
+        data=DATA,
+    output:
+        "results/ground_truth/seed{seed}/chunk{chunk}.csv",
+    params:
+        checkpoints="results/checkpoints/ground_truth/seed{seed}",
+        run=lambda w: {k: ground_truth_config(config, int(w.seed), int(w.chunk))[k] for k in ("data", "model", "train")},
+    log:
+        "results/logs/train_ground_truth/seed{seed}/chunk{chunk}.log",
+    threads: 1
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow/scripts/train_ground_truth.py"
+
+
+rule ground_truth_summary:
+    """Mean, std and rank of each child's accuracy over the ground-truth seeds."""
+    input:
+        ground_truth_tables(),
+    output:
+        "results/ground_truth/summary.csv",
+    log:
+        "results/logs/ground_truth_summary.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/ground_truth_summary.py"

@@ -1,0 +1,155 @@
+"""Real Snakemake runs of the DAG on config/test.yaml, in temporary working directories."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from wsnas import paper
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = ROOT / "config" / "test.yaml"
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+pytestmark = pytest.mark.slow
+
+
+def snakemake(workdir, *args, config=TEST_CONFIG, check=True, **kw):
+    cmd = [*SNAKEMAKE, *args, "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "-c", "2", "--configfile", str(config)]
+    out = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, **kw)
+    if check:
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from Snakemake's 'Job stats' table."""
+    stats = output[output.index("Job stats:"):]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M) if m.group(1) != "total"}
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("dag")
+    snakemake(workdir, "all")
+    return workdir
+
+
+def test_whole_dag_builds_tables_and_figures(demo_run):
+    tables, figures = demo_run / "reports" / "tables", demo_run / "reports" / "figures"
+    for name in ("table1_stability", "table2_ground_truth"):
+        for ext in (".csv", ".md", ".tex"):
+            assert (tables / f"{name}{ext}").stat().st_size > 0
+    for name in ("fig2_stau_per_epoch", "fig3_rank_distribution"):
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
+    t1 = pd.read_csv(tables / "table1_stability.csv")
+    assert list(t1["experiment"]) == ["Different seeds", "Different orders", "Diff. orders (shuffle)",
+                                      "Random rank", "Ground truth", "Different epochs"]
+    assert t1[["s_tau", "max_tau", "min_tau"]].abs().le(1).all().all()
+    assert (t1["max_tau"] >= t1["s_tau"] - 1e-12).all() and (t1["s_tau"] >= t1["min_tau"] - 1e-12).all()
+    assert list(t1["paper_s_tau"]) == [v[0] for v in paper.TABLE1.values()]
+    t2 = pd.read_csv(tables / "table2_ground_truth.csv")
+    assert list(t2["experiment"]) == ["Different seeds", "Different orders", "Diff. orders (shuffle)", "Ground truth", "Different epochs"]
+    assert t2["t1r"].between(1, 64).all() and (t2["t3r"] <= t2["t1r"]).all()
+    md = (tables / "table1_stability.md").read_text()
+    assert "Produced by: dataset digits (8x8), 3 supernet epochs" in md and "0.5415" in md
+
+
+def test_table_numbers_follow_from_the_results(demo_run):
+    """Recompute one Table 2 cell from the per-instance accuracy tables and the ground truth."""
+    from wsnas import metrics
+    from wsnas.analysis import accuracy_matrix
+
+    gt = pd.read_csv(demo_run / "results/ground_truth/summary.csv", dtype={"child": str})["mean"].values
+    taus = [metrics.gt_tau(accuracy_matrix(demo_run / f"results/supernet/seeds/{i}/accuracy.csv").iloc[-1].values, gt)
+            for i in range(2)]
+    t2 = pd.read_csv(demo_run / "reports/tables/table2_ground_truth.csv").set_index("experiment")
+    assert t2.loc["Different seeds", "gt_tau"] == pytest.approx(sum(taus) / 2)
+    assert t2.loc["Different seeds", "gt_tau_std"] == pytest.approx(abs(taus[0] - taus[1]) / 2)
+
+
+def test_naming_one_figure_rebuilds_only_what_it_needs(demo_run, tmp_path):
+    for ext in (".png", ".pdf"):
+        (demo_run / "reports/figures" / f"fig2_stau_per_epoch{ext}").unlink()
+    out = snakemake(demo_run, "-n", "reports/figures/fig2_stau_per_epoch.pdf")
+    assert planned_jobs(out.stdout) == {"fig2_stau_per_epoch": 1}
+    fresh = snakemake(tmp_path, "-n", "reports/figures/fig2_stau_per_epoch.pdf")
+    jobs = planned_jobs(fresh.stdout)
+    assert jobs["train_supernet"] == 4  # 'seeds' and 'shuffle' instances; Figure 2 does not plot 'orders'
+    assert "table1_stability" not in jobs and "fig3_rank_distribution" not in jobs
+    assert "results/supernet/orders" not in fresh.stdout
+
+
+def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["train"]["epocs"] = 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, "-n", "all", config=bad, check=False)
+    assert out.returncode != 0 and "'train.epocs'" in out.stdout + out.stderr
+    cfg["train"].pop("epocs")
+    cfg["train"]["children"] = ["111", "512"]
+    bad.write_text(yaml.safe_dump(cfg))
+    out = snakemake(tmp_path, "-n", "all", config=bad, check=False)
+    assert out.returncode != 0 and "'512' is not a child id" in out.stdout + out.stderr
+
+
+def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
+    cfg = yaml.safe_load(TEST_CONFIG.read_text())
+    cfg["train"]["epochs"] = 12
+    config = tmp_path / "long.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    work = tmp_path / "run"
+    work.mkdir()
+    target = "results/supernet/seeds/0/accuracy.csv"
+    cmd = [*SNAKEMAKE, target, "-s", str(ROOT / "Snakefile"), "-d", str(work), "-c", "1", "--configfile", str(config)]
+    proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = work / "results/checkpoints/supernet/seeds/0"
+    deadline = time.time() + 240
+    while not list(checkpoints.glob("*/epoch_0003.pt")):
+        assert proc.poll() is None and time.time() < deadline, "the run ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: Snakemake and its running job, mid-training
+    proc.wait(timeout=60)
+    data = work / "results/data/digits.pt"
+    finished = data.stat().st_mtime_ns
+    done = sorted(p.name for p in next(checkpoints.iterdir()).glob("epoch_*.pt"))
+    assert "epoch_0012.pt" not in done
+    out = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert data.stat().st_mtime_ns == finished, "prepare_data was redone"
+    log = (work / "results/logs/train_supernet/seeds/0.log").read_text()
+    assert re.search(rf"resumed from .*{done[-1]}", log), log[-2000:]
+    assert "prepare_data" not in planned_jobs(out.stdout + out.stderr)
+
+
+def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
+    out = subprocess.run([*SNAKEMAKE, "--profile", "slurm", "all_tables", "-n"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout
+    assert "config/paper.yaml" in text
+    jobs = planned_jobs(text)
+    assert jobs["train_supernet"] == 30 and jobs["train_ground_truth"] == 40
+    blocks = re.split(r"\n(?=(?:local)?rule \w+:)", text)
+    gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth"}
+    seen = set()
+    for block in blocks:
+        m = re.match(r"(?:local)?rule (\w+):", block)
+        if not m or "resources:" not in block:
+            continue
+        resources = block[block.index("resources:"):].splitlines()[0]
+        seen.add(m.group(1))
+        assert ("gpu=1" in resources) == (m.group(1) in gpu_rules), block
+    assert gpu_rules <= seen and "experiment_metrics" in seen
+
+
+def test_lint_is_clean():
+    out = subprocess.run([*SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True)
+    assert "Congratulations, your workflow is in a good condition!" in out.stdout + out.stderr, out.stdout[-3000:]

@@ -1,0 +1,180 @@
+"""The jobs of the Snakemake pipeline, one function per rule.
+
+Each function takes the ``snakemake`` object that a rule's script receives (config, input, output,
+params, wildcards, threads, log) and does all the work, so ``workflow/scripts/*.py`` stay one line and
+everything here can be called and tested without Snakemake.
+"""
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from . import analysis, manifest, runtime
+from .checkpoint import load_checkpoint
+from .config import merged
+from .errors import WsnasError
+from .results import read_table, write_csv
+from .space import CHILD_IDS
+from .train import fingerprint
+
+log = logging.getLogger("wsnas")
+
+
+# -- configuration of one job ---------------------------------------------------------------------------
+def run_config(config: dict, experiment: str, instance: int) -> dict:
+    """Training config of one supernet instance: the experiment's child order, and its varied seed set to
+    the instance number (Table 1: different init seeds, or different child orders)."""
+    try:
+        exp = config["experiments"][experiment]
+    except KeyError:
+        raise WsnasError(f"experiment {experiment!r} is not in config key 'experiments'") from None
+    return merged(config, train={"child_order": exp["child_order"], exp["vary"]: int(instance)})
+
+
+def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
+    """Standalone training of one seed's children (init and data-order seed = ``seed``)."""
+    gt = config["ground_truth"]
+    per_chunk = len(CHILD_IDS) // gt["chunks"]
+    children = list(CHILD_IDS[chunk * per_chunk:(chunk + 1) * per_chunk])
+    return merged(config, sharing={"mode": "full"}, train={
+        "init_seed": int(seed), "data_seed": int(seed), "children": children,
+        "epochs": gt["epochs"] or config["train"]["epochs"]})
+
+
+def checkpoint_folder(root, cfg: dict) -> Path:
+    """Checkpoints live under a hash of their settings, so a changed config never resumes stale state."""
+    return Path(root) / fingerprint(cfg)
+
+
+def _start(smk):
+    handlers = [logging.StreamHandler()]
+    if getattr(smk, "log", None):
+        Path(smk.log[0]).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(smk.log[0], mode="a"))
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
+
+
+# -- rules ----------------------------------------------------------------------------------------------
+def prepare_data(smk):
+    from .data import prepare, save_prepared
+
+    _start(smk)
+    save_prepared(prepare(smk.config["data"]), smk.output[0])
+
+
+def train_supernet(smk):
+    from .train import train_supernet as train
+
+    _start(smk)
+    cfg = run_config(smk.config, smk.wildcards.experiment, int(smk.wildcards.instance))
+    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    data = runtime.device_data(cfg, smk.input.data, smk.threads)
+    trainer = train(cfg, data, folder)
+    manifest.write(folder, smk.output.manifest, history=trainer.history)
+
+
+def evaluate_subnets(smk):
+    from .evaluate import accuracy_table, evaluate_children
+    from .model import WeightSharingNet
+
+    _start(smk)
+    cfg = run_config(smk.config, smk.wildcards.experiment, int(smk.wildcards.instance))
+    record = manifest.read(smk.input.manifest)
+    data = runtime.device_data(cfg, smk.input.data, smk.threads)
+    model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes).to(data.device, memory_format=data.memory_format)
+    tables = []
+    for epoch, path in sorted(record["paths"].items()):
+        model.load_state_dict(load_checkpoint(path)["model"])
+        acc, loss = evaluate_children(model, data, cfg["evaluate"])
+        tables.append(accuracy_table(acc, loss, epoch=epoch))
+        log.info("epoch %d: mean accuracy of the 64 children %.4f", epoch, float(acc.mean()))
+    write_csv(pd.concat(tables), smk.output[0])
+
+
+def train_ground_truth(smk):
+    from .train import train_standalone
+
+    _start(smk)
+    cfg = ground_truth_config(smk.config, int(smk.wildcards.seed), int(smk.wildcards.chunk))
+    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    data = runtime.device_data(cfg, smk.input.data, smk.threads)
+    write_csv(train_standalone(cfg, data, folder), smk.output[0])
+
+
+def _seed_matrices(paths) -> dict[int, pd.DataFrame]:
+    """Ground-truth accuracy matrices by seed, from chunk files named .../seed{S}/chunk{C}.csv."""
+    by_seed: dict[int, list] = {}
+    for path in map(Path, paths):
+        by_seed.setdefault(int(path.parent.name.removeprefix("seed")), []).append(
+            read_table(path, ["child", "epoch", "accuracy"]))
+    matrices = {}
+    for seed, parts in sorted(by_seed.items()):
+        matrices[seed] = analysis.accuracy_matrix_from_frame(pd.concat(parts), f"ground truth of seed {seed}")
+    return matrices
+
+
+def ground_truth(smk):
+    _start(smk)
+    summary = analysis.ground_truth_summary(_seed_matrices(list(smk.input)))
+    write_csv(summary, smk.output[0])
+
+
+def _gt_mean(path):
+    table = read_table(path, ["child", "mean"]).set_index("child")
+    return table.reindex(list(CHILD_IDS))["mean"].values
+
+
+def experiment_metrics(smk):
+    _start(smk)
+    matrices = [analysis.accuracy_matrix(p) for p in smk.input.accuracy]
+    gt = _gt_mean(smk.input.ground_truth)
+    write_csv(analysis.stability_per_epoch(matrices), smk.output.per_epoch)
+    per_instance = [analysis.gt_metrics(m, gt).assign(instance=i) for i, m in enumerate(matrices)]
+    write_csv(pd.concat(per_instance), smk.output.gt_metrics)
+    last = smk.config["analysis"]["last_epochs"]
+    rows = [{"instance": i, **analysis.last_epochs_stability(m, last)} for i, m in enumerate(matrices)]
+    write_csv(pd.DataFrame(rows), smk.output.last_epochs)
+
+
+def ground_truth_metrics(smk):
+    _start(smk)
+    matrices = list(_seed_matrices(list(smk.input.seeds)).values())
+    gt = _gt_mean(smk.input.summary)
+    write_csv(analysis.stability_per_epoch(matrices), smk.output.per_epoch)
+    rows = [analysis.gt_metrics(m.iloc[[-1]], gt).assign(seed=s) for s, m in enumerate(matrices)]
+    write_csv(pd.concat(rows), smk.output.gt_metrics)
+
+
+def random_rank(smk):
+    _start(smk)
+    a = smk.config["analysis"]
+    write_csv(analysis.random_rank_stability(a["random_rankings"], a["random_seed"]), smk.output[0])
+
+
+def table1(smk):
+    from .tables import table1_stability, write_table
+
+    _start(smk)
+    write_table(table1_stability(smk.config, smk.input), smk.output, "Table 1: instability across instances (S-Tau)", smk.config)
+
+
+def table2(smk):
+    from .tables import table2_ground_truth, write_table
+
+    _start(smk)
+    write_table(table2_ground_truth(smk.config, smk.input), smk.output, "Table 2: comparison with the ground truth (GT-Tau, TnR)", smk.config)
+
+
+def figure2(smk):
+    from .figures import fig2_stau_per_epoch
+
+    _start(smk)
+    fig2_stau_per_epoch(smk.config, smk.input, smk.output)
+
+
+def figure3(smk):
+    from .figures import fig3_rank_distribution
+
+    _start(smk)
+    fig3_rank_distribution(smk.config, smk.input, smk.output)
