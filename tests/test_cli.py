@@ -41,10 +41,17 @@ def test_train_evaluate_and_gt_tau_by_hand(tmp_path):
     assert out.returncode == 0, out.stderr
     table = pd.read_csv(tmp_path / "acc.csv", dtype={"child": str})
     assert len(table) == 64 and table["accuracy"].between(0, 1).all()
-    gt = table.assign(accuracy=table["accuracy"].rank(method="first"))
+    gt = table.rename(columns={"accuracy": "mean"})[["child", "mean"]]  # a ground truth equal to this ranking
     gt.to_csv(tmp_path / "gt.csv", index=False)
     out = wsnas("gt-tau", "--accuracies", str(tmp_path / "acc.csv"), "--ground-truth", str(tmp_path / "gt.csv"))
-    assert out.returncode == 0 and out.stdout.startswith("GT-Tau 1.0000") or "GT-Tau 0.9" in out.stdout
+    assert out.returncode == 0 and out.stdout.strip() == "GT-Tau 1.0000  T1R 1  T3R 1", out.stdout + out.stderr
+    reversed_gt = gt.assign(mean=-gt["mean"])
+    reversed_gt.to_csv(tmp_path / "gt.csv", index=False)
+    out = wsnas("gt-tau", "--accuracies", str(tmp_path / "acc.csv"), "--ground-truth", str(tmp_path / "gt.csv"))
+    assert out.stdout.startswith("GT-Tau -1.0000")
+    (tmp_path / "gt.csv").write_text("child,mean\n111,0.5\n999,zz\n")
+    out = wsnas("gt-tau", "--accuracies", str(tmp_path / "acc.csv"), "--ground-truth", str(tmp_path / "gt.csv"))
+    assert out.returncode == 2 and "gt.csv" in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(

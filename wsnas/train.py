@@ -9,9 +9,9 @@ rows); a rerun resumes from the newest valid one.
 weight that was ever used keeps receiving momentum and weight-decay updates while other children
 train); ``none`` sets gradients to None, so only the current child's weights move.
 
-Seams for the remedies of the other seeds: a ``ChildSampler`` (PA&DA path sampling) and
-``TrainingHooks.after_backward`` (DI-NAS-style per-layer gradient transforms; forward hooks registered
-in ``attach`` see each layer's inputs).
+Seams for the remedies of the other seeds: a ``ChildSampler`` (PA&DA path sampling),
+``TrainingHooks.loss`` (per-sample data weights) and ``TrainingHooks.after_backward`` (DI-NAS-style
+per-layer gradient transforms; forward hooks registered in ``attach`` see each layer's inputs).
 """
 
 import hashlib
@@ -67,6 +67,10 @@ class TrainingHooks:
 
     def attach(self, model) -> None:
         """Called once with the model, e.g. to register forward hooks that record layer inputs."""
+
+    def loss(self, logits, y, child: int, step: int):
+        """The training loss of a mini-batch; override to weight samples (PA&DA's data sampling)."""
+        return F.cross_entropy(logits, y)
 
     def after_backward(self, model, child: int, step: int) -> None:
         """Called between ``backward()`` and ``optimizer.step()``, e.g. to transform gradients."""
@@ -193,7 +197,7 @@ class Trainer:
             child = self.sampler.next()
             self.optimizer.zero_grad(set_to_none=set_to_none)
             logits = self.model(x, child)
-            loss = F.cross_entropy(logits, y)
+            loss = self.hooks.loss(logits, y, child, self.step)
             loss.backward()
             self.hooks.after_backward(self.model, child, self.step)
             self.optimizer.step()
