@@ -3,8 +3,8 @@
 BN modes (``evaluate.bn_mode``):
 - ``running`` (the original): ``eval()`` with the shared running statistics;
 - ``batch``: train-mode BN, i.e. the statistics of each evaluation batch;
-- ``recalibrate``: per child, reset the BN statistics of its modules and re-estimate them on N training
-  batches before evaluating (the common remedy for shared BN statistics).
+- ``recalibrate``: per child, reset the BN statistics of its modules and re-estimate them on N seeded,
+  augmented training batches before evaluating (the common remedy for shared BN statistics).
 
 With ``running`` and ``batch`` the children are evaluated batch by batch with a shared computation cache
 (``WeightSharingNet.forward(cache=...)``): the stem and a shared cell's single-edge outputs run once per
@@ -60,7 +60,7 @@ def _evaluate_recalibrated(model, data, children, batch_size, n_batches, seed):
             m.momentum = None  # cumulative average over the recalibration batches
         model.train()
         generator = data.make_generator(seed)
-        for i, (x, _) in enumerate(data.train_batches(generator, batch_size, augment=False)):
+        for i, (x, _) in enumerate(data.train_batches(generator, batch_size)):  # as seen in training
             if i == n_batches:
                 break
             model(x, child)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -30,6 +31,7 @@ def fig2_stau_per_epoch(config, inputs, outputs):
         line, = ax.plot(frame["epoch"], frame["s_tau"], marker="o", markersize=2.5, label=label)
         ax.fill_between(frame["epoch"], frame["s_tau_min"], frame["s_tau_max"], color=line.get_color(), alpha=0.12)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("S-Tau (band: min-max pair)")
     ax.set_ylim(-0.2, 1.0)
     ax.legend(frameon=False, fontsize=7)

@@ -9,6 +9,7 @@ from .space import CHILD_IDS
 
 
 def read_table(path, columns) -> pd.DataFrame:
+    """Read a results CSV and check that ``columns`` exist, are numeric (``child``: valid ids)."""
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype={"child": str})
@@ -28,12 +29,14 @@ def read_table(path, columns) -> pd.DataFrame:
     return frame
 
 
-def read_accuracies(path, column=None) -> pd.Series:
-    """Accuracy per child in CHILD_IDS order from a CSV with ``child`` and ``accuracy`` (or ``mean``)."""
-    frame = pd.read_csv(path, dtype={"child": str}, nrows=0) if Path(path).is_file() else None
-    column = column or ("accuracy" if frame is None or "accuracy" in frame.columns else "mean")
-    table = read_table(path, ["child", column])
-    series = table.groupby("child")[column].last()
+def read_accuracies(path) -> pd.Series:
+    """Accuracy per child in CHILD_IDS order from a CSV with ``child`` and ``accuracy`` (or ``mean``, as in
+    a ground-truth summary). With several rows per child (an ``epoch`` column), the last row counts."""
+    columns = pd.read_csv(path, nrows=0).columns if Path(path).is_file() else []
+    table = read_table(path, ["child", "mean" if "mean" in columns and "accuracy" not in columns else "accuracy"])
+    if "epoch" in table.columns:
+        table = table.sort_values("epoch", kind="stable")
+    series = table.groupby("child")[table.columns[table.columns.isin(["accuracy", "mean"])][0]].last()
     if len(series) != len(CHILD_IDS):
         raise WsnasError(f"results file {path} covers {len(series)} of the 64 children; rerun the step that writes it")
     return series.reindex(list(CHILD_IDS))

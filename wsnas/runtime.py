@@ -6,6 +6,7 @@ import logging
 import torch
 
 from . import data as data_mod
+from .errors import WsnasError
 from .train import channels_last_enabled, resolve_device
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -37,7 +38,7 @@ def device_data(cfg: dict, prepared_path=None, threads: int | None = None) -> da
     if prepared_path:
         prepared = data_mod.load_prepared(prepared_path)
         if prepared["name"] != cfg["data"]["name"]:
-            raise data_mod.WsnasError(
+            raise WsnasError(
                 f"prepared dataset {prepared_path} holds {prepared['name']!r} but config key data.name is "
                 f"{cfg['data']['name']!r}; rerun prepare_data"
             )

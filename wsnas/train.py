@@ -57,8 +57,7 @@ def cosine_lr(epoch: int, epochs: int, lr: float, lr_min: float) -> float:
 def fingerprint(cfg: dict) -> str:
     """Hash of the settings a checkpoint depends on; resuming under other settings is refused."""
     relevant = {k: cfg[k] for k in ("data", "model", "sharing")}
-    relevant["train"] = {k: v for k, v in cfg["train"].items() if k not in ("device", "threads", "epochs")}
-    relevant["train"]["epochs"] = cfg["train"]["epochs"]
+    relevant["train"] = {k: v for k, v in cfg["train"].items() if k not in ("device", "threads", "channels_last")}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
