@@ -10,7 +10,7 @@ min_version("9.0")
 # rather than being merged over it, so no demo setting leaks into another configuration.
 if not workflow.overwrite_configfiles:
 
-    configfile: "config/config.yaml"
+    configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 include: "rules/common.smk"
