@@ -77,7 +77,7 @@ def eval_rate(model, data, batch_size, shared, images):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=30, help="training steps per case")
-    parser.add_argument("--eval-images", type=int, default=64 * 2000, help="images per evaluation case")
+    parser.add_argument("--eval-images", type=int, default=64 * 1000, help="images per evaluation case")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "throughput.json")
     args = parser.parse_args(argv)
