@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# A one-node SLURM cluster on 127.0.0.1 for tests, with two fake GPUs (gres files are /dev/null links).
+# A one-node SLURM cluster on 127.0.0.1 for tests, with eight fake GPUs (gres files are /dev/null links).
 #   tests/slurm/cluster.sh start DIR    install (Debian's slurm 22.05 + munge) if missing, start, wait idle
 #   tests/slurm/cluster.sh stop DIR     stop the daemons this script started (by pid), keep DIR's logs
 # Everything (config, state, spool, pids, logs) lives in DIR; export SLURM_CONF=DIR/slurm.conf for clients.
+# One machine-wide trace while it runs: /etc/slurm/slurm.conf is linked to DIR/slurm.conf when no such file
+# exists (the executor plugin strips SLURM_* variables, SLURM_CONF too, before its nested srun, which then
+# reads the default path, as on a real cluster); stop removes that link. An existing real file is never touched.
 # Idempotent: start on a running cluster only waits for it; stop on a stopped one does nothing.
 set -euo pipefail
 cmd=${1:?start|stop}
@@ -22,7 +25,14 @@ stop() {
   done
 }
 
-if [[ $cmd == stop ]]; then stop; exit 0; fi
+unlink_conf() {
+  if [[ -f $dir/run/etc-link ]]; then
+    [[ -L /etc/slurm/slurm.conf && $(readlink /etc/slurm/slurm.conf) == "$conf" ]] && rm -f /etc/slurm/slurm.conf
+    rm -f "$dir/run/etc-link"
+  fi
+}
+
+if [[ $cmd == stop ]]; then stop; unlink_conf; exit 0; fi
 [[ $cmd == start ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -46,10 +56,10 @@ else
   runuser -u munge -- /usr/sbin/munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
     --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed" --force
   cp "$dir/munge/munged.pid" "$dir/run/munged.pid"
-  ln -sf /dev/null "$dir/dev/gpu0"; ln -sf /dev/null "$dir/dev/gpu1"
-  # The node advertises 16 CPUs and 64 GB (config_overrides) so that the repository profile's real GPU-rule
+  for i in 0 1 2 3 4 5 6 7; do ln -sf /dev/null "$dir/dev/gpu$i"; done
+  # The node advertises 64 CPUs and 256 GB (config_overrides) so that the repository profile's real GPU-rule
   # requests (4 CPUs, 16 GB each) schedule on a small CI machine; nothing enforces them (task/none).
-  cpus=16 mem=64000
+  cpus=64 mem=256000
   cat > "$conf" <<CONF
 ClusterName=wsnasci
 SlurmctldHost=$host(127.0.0.1)
@@ -77,12 +87,19 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SchedulerParameters=sched_interval=1
 SlurmdParameters=config_overrides
-NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Gres=gpu:2 State=UNKNOWN
+NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem Gres=gpu:8 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   cat > "$dir/gres.conf" <<CONF
-NodeName=$host Name=gpu File=$dir/dev/gpu[0-1]
+NodeName=$host Name=gpu File=$dir/dev/gpu[0-7]
 CONF
+  if [[ -e /etc/slurm/slurm.conf && ! ( -L /etc/slurm/slurm.conf && $(readlink /etc/slurm/slurm.conf) == "$conf" ) ]]; then
+    echo "/etc/slurm/slurm.conf exists and is not this test cluster's; refusing to start (stop the other cluster first)" >&2
+    exit 1
+  fi
+  mkdir -p /etc/slurm
+  ln -sfn "$conf" /etc/slurm/slurm.conf
+  touch "$dir/run/etc-link"
   slurmctld -f "$conf"
   slurmd -f "$conf"
 fi
