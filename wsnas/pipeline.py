@@ -5,6 +5,7 @@ params, wildcards, threads, log) and does all the work, so ``workflow/scripts/*.
 everything here can be called and tested without Snakemake.
 """
 
+import functools
 import logging
 from pathlib import Path
 
@@ -55,18 +56,33 @@ def _start(smk):
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
 
 
+def job(function):
+    """A rule's job: logging to the rule's log, and bad input reported as one line (exit status 1)."""
+
+    @functools.wraps(function)
+    def run(smk):
+        _start(smk)
+        try:
+            return function(smk)
+        except WsnasError as error:
+            log.error("wsnas: error: %s", error)
+            raise SystemExit(1) from None
+
+    return run
+
+
 # -- rules ----------------------------------------------------------------------------------------------
+@job
 def prepare_data(smk):
     from .data import prepare, save_prepared
 
-    _start(smk)
     save_prepared(prepare(smk.config["data"]), smk.output[0])
 
 
+@job
 def train_supernet(smk):
     from .train import train_supernet as train
 
-    _start(smk)
     cfg = run_config(smk.config, smk.wildcards.experiment, int(smk.wildcards.instance))
     folder = checkpoint_folder(smk.params.checkpoints, cfg)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
@@ -74,11 +90,11 @@ def train_supernet(smk):
     manifest.write(folder, smk.output.manifest, history=trainer.history)
 
 
+@job
 def evaluate_subnets(smk):
     from .evaluate import accuracy_table, evaluate_children
     from .model import WeightSharingNet
 
-    _start(smk)
     cfg = run_config(smk.config, smk.wildcards.experiment, int(smk.wildcards.instance))
     record = manifest.read(smk.input.manifest)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
@@ -92,10 +108,10 @@ def evaluate_subnets(smk):
     write_csv(pd.concat(tables), smk.output[0])
 
 
+@job
 def train_ground_truth(smk):
     from .train import train_standalone
 
-    _start(smk)
     cfg = ground_truth_config(smk.config, int(smk.wildcards.seed), int(smk.wildcards.chunk))
     folder = checkpoint_folder(smk.params.checkpoints, cfg)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
@@ -114,8 +130,8 @@ def _seed_matrices(paths) -> dict[int, pd.DataFrame]:
     return matrices
 
 
+@job
 def ground_truth(smk):
-    _start(smk)
     summary = analysis.ground_truth_summary(_seed_matrices(list(smk.input)))
     write_csv(summary, smk.output[0])
 
@@ -125,8 +141,8 @@ def _gt_mean(path):
     return table.reindex(list(CHILD_IDS))["mean"].values
 
 
+@job
 def experiment_metrics(smk):
-    _start(smk)
     matrices = [analysis.accuracy_matrix(p) for p in smk.input.accuracy]
     gt = _gt_mean(smk.input.ground_truth)
     write_csv(analysis.stability_per_epoch(matrices), smk.output.per_epoch)
@@ -137,8 +153,8 @@ def experiment_metrics(smk):
     write_csv(pd.DataFrame(rows), smk.output.last_epochs)
 
 
+@job
 def ground_truth_metrics(smk):
-    _start(smk)
     matrices = list(_seed_matrices(list(smk.input.seeds)).values())
     gt = _gt_mean(smk.input.summary)
     write_csv(analysis.stability_per_epoch(matrices), smk.output.per_epoch)
@@ -146,35 +162,35 @@ def ground_truth_metrics(smk):
     write_csv(pd.concat(rows), smk.output.gt_metrics)
 
 
+@job
 def random_rank(smk):
-    _start(smk)
     a = smk.config["analysis"]
     write_csv(analysis.random_rank_stability(a["random_rankings"], a["random_seed"]), smk.output[0])
 
 
+@job
 def table1(smk):
     from .tables import table1_stability, write_table
 
-    _start(smk)
     write_table(table1_stability(smk.config, smk.input), smk.output, "Table 1: instability across instances (S-Tau)", smk.config)
 
 
+@job
 def table2(smk):
     from .tables import table2_ground_truth, write_table
 
-    _start(smk)
     write_table(table2_ground_truth(smk.config, smk.input), smk.output, "Table 2: comparison with the ground truth (GT-Tau, TnR)", smk.config)
 
 
+@job
 def figure2(smk):
     from .figures import fig2_stau_per_epoch
 
-    _start(smk)
     fig2_stau_per_epoch(smk.config, smk.input, smk.output)
 
 
+@job
 def figure3(smk):
     from .figures import fig3_rank_distribution
 
-    _start(smk)
     fig3_rank_distribution(smk.config, smk.input, smk.output)

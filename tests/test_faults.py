@@ -1,0 +1,111 @@
+"""Faults through the pipeline (Snakemake on config/test.yaml): nothing finished is lost and the final
+results are right."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.cifar_files import write_cifar10
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv"]
+
+
+def config_file(tmp_path, **sections):
+    cfg = yaml.safe_load((ROOT / "config/test.yaml").read_text())
+    for section, values in sections.items():
+        cfg.setdefault(section, {}).update(values)
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def command(work, config, *targets, cores=2):
+    return [sys.executable, "-m", "snakemake", *targets, "-s", str(ROOT / "Snakefile"), "-d", str(work),
+            "-c", str(cores), "--configfile", str(config)]
+
+
+def job_pids(script: str) -> list[int]:
+    out = subprocess.run(["pgrep", "-f", script], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results(tmp_path):
+    """SIGKILL a train_supernet and a train_ground_truth job mid-run, truncate the supernet's newest
+    checkpoint, rerun: both resume, and the results equal an uninterrupted run's exactly."""
+    config = config_file(tmp_path, train={"epochs": 30}, ground_truth={"epochs": 3, "chunks": 2})
+    straight, work = tmp_path / "straight", tmp_path / "killed"
+    straight.mkdir()
+    work.mkdir()
+    subprocess.run(command(straight, config, *TARGETS), check=True, capture_output=True)
+
+    proc = subprocess.Popen(command(work, config, *TARGETS), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    supernet = work / "results/checkpoints/supernet/seeds/0"
+    ground_truth = work / "results/checkpoints/ground_truth/seed0"
+    deadline = time.time() + 300
+    while not (list(supernet.glob("*/epoch_0004.pt")) and len(list(ground_truth.glob("*/*/"))) >= 3):
+        assert proc.poll() is None and time.time() < deadline, "the jobs ended before they could be killed"
+        time.sleep(0.05)
+    for script in ("train_supernet.py", "train_ground_truth.py"):
+        for pid in job_pids(script):
+            os.kill(pid, signal.SIGKILL)
+    assert proc.wait(timeout=120) != 0
+    folder = next(supernet.iterdir())
+    newest = max(folder.glob("epoch_*.pt"))
+    assert newest.name != "epoch_0030.pt"
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 3])  # a truncated newest checkpoint
+    data_mtime = (work / "results/data/digits.pt").stat().st_mtime_ns
+
+    rerun = subprocess.run(command(work, config, *TARGETS), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert (work / "results/data/digits.pt").stat().st_mtime_ns == data_mtime  # finished job kept
+    log = (work / "results/logs/train_supernet/seeds/0.log").read_text()
+    relative = folder.relative_to(work)
+    assert f"skipping checkpoint {relative / newest.name}" in log and "truncated or corrupt" in log
+    assert f"resumed from {relative}/epoch_{int(newest.stem[6:]) - 1:04d}.pt" in log
+    assert "resumed from" in (work / "results/logs/train_ground_truth/seed0/chunk0.log").read_text()
+    for target in TARGETS:
+        pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
+
+
+def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
+    work = tmp_path / "run"
+    work.mkdir()
+    config = config_file(tmp_path)
+    subprocess.run(command(work, config, "results/metrics/seeds/stability_per_epoch.csv"), check=True, capture_output=True)
+    finished = {p: p.stat().st_mtime_ns for p in (work / "results/supernet").rglob("accuracy.csv")}
+    assert len(finished) == 2
+
+    # a results file edited by hand into garbage
+    garbage = work / "results/supernet/seeds/1/accuracy.csv"
+    garbage.write_text("epoch,child,accuracy\n1,111,zz\n")
+    out = subprocess.run(command(work, config, "results/metrics/seeds/stability_per_epoch.csv"), capture_output=True, text=True)
+    assert out.returncode != 0
+    assert f"wsnas: error: results file {garbage.relative_to(work)}: column accuracy is not numeric" in out.stdout + out.stderr
+    for path, mtime in finished.items():
+        assert path.exists() and (path == garbage or path.stat().st_mtime_ns == mtime)
+
+    # a missing dataset folder, and a CIFAR-10 batch with a wrong checksum
+    cifar = tmp_path / "cifar-10-batches-py"
+    for name, expect in ((tmp_path / "nowhere", "does not exist"), (cifar, "fails its md5 check")):
+        if name == cifar:
+            write_cifar10(cifar)
+        bad = config_file(tmp_path, data={"name": "cifar10", "root": str(name)})
+        out = subprocess.run(command(work, bad, "results/data/cifar10.pt"), capture_output=True, text=True)
+        assert out.returncode != 0 and f"wsnas: error: CIFAR-10 " in out.stdout + out.stderr and expect in out.stdout + out.stderr
+        assert str(name) in out.stdout + out.stderr
+    for path in finished:
+        assert path.exists()
+
+    # a negative epoch count stops before any job
+    bad = config_file(tmp_path, train={"epochs": -1})
+    out = subprocess.run(command(work, bad, "-n", "all"), capture_output=True, text=True)
+    assert out.returncode != 0 and "'train.epochs'" in out.stdout + out.stderr
