@@ -109,3 +109,32 @@ def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
     bad = config_file(tmp_path, train={"epochs": -1})
     out = subprocess.run(command(work, bad, "-n", "all"), capture_output=True, text=True)
     assert out.returncode != 0 and "'train.epochs'" in out.stdout + out.stderr
+
+
+def test_failing_checkpoint_writes_leave_no_half_file(tmp_path):
+    """A full disk while checkpointing (simulated with a file-size limit: writes past 16 KB fail with EFBIG):
+    the job stops with one line, no checkpoint file exists, nothing half-written is taken as valid, and a
+    rerun with space trains correctly."""
+    import resource
+
+    config = config_file(tmp_path)
+    work, straight = tmp_path / "run", tmp_path / "straight"
+    work.mkdir()
+    straight.mkdir()
+    target = "results/supernet/seeds/0/accuracy.csv"
+    subprocess.run(command(work, config, "results/data/digits.pt"), check=True, capture_output=True)
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000))
+
+    out = subprocess.run(command(work, config, target), capture_output=True, text=True, preexec_fn=small_disk)
+    assert out.returncode != 0
+    log = (work / "results/logs/train_supernet/seeds/0.log").read_text()
+    assert "wsnas: error: could not write" in log and "File too large" in log, log[-2000:]
+    folder = work / "results/checkpoints/supernet/seeds/0"
+    assert [p for p in folder.rglob("*") if p.is_file()] == []  # neither a checkpoint nor a temp file
+    rerun = subprocess.run(command(work, config, target), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    subprocess.run(command(straight, config, target), check=True, capture_output=True)
+    pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)

@@ -34,9 +34,18 @@ def save_atomic(obj, path) -> None:
         os.replace(tmp, path)
     except BaseException as e:
         tmp.unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise WsnasError(f"could not write {path} ({e.strerror or e}); free disk space and rerun, earlier files are intact") from None
+        cause = _os_error(e)
+        if cause is not None:  # torch.save re-raises a failed write as a RuntimeError; find the OS error
+            raise WsnasError(f"could not write {path} ({cause.strerror or cause}); free disk space and rerun, earlier files are intact") from None
         raise
+
+
+def _os_error(error):
+    while error is not None:
+        if isinstance(error, OSError):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
 
 
 def load_checkpoint(path, what: str = "checkpoint"):

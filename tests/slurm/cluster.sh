@@ -2,7 +2,7 @@
 # A one-node SLURM cluster on 127.0.0.1 for tests, with eight fake GPUs (gres files are /dev/null links).
 #   tests/slurm/cluster.sh start DIR    install (Debian's slurm 22.05 + munge) if missing, start, wait idle
 #   tests/slurm/cluster.sh stop DIR     stop the daemons this script started (by pid), keep DIR's logs
-# Everything (config, state, spool, pids, logs) lives in DIR; export SLURM_CONF=DIR/slurm.conf for clients.
+# Everything (config, state, spool, pids, logs) lives in DIR (munge key and socket in /tmp/wsnas-munge-*); export SLURM_CONF=DIR/slurm.conf for clients.
 # One machine-wide trace while it runs: /etc/slurm/slurm.conf is linked to DIR/slurm.conf when no such file
 # exists (the executor plugin strips SLURM_* variables, SLURM_CONF too, before its nested srun, which then
 # reads the default path, as on a real cluster); stop removes that link. An existing real file is never touched.
@@ -11,6 +11,8 @@ set -euo pipefail
 cmd=${1:?start|stop}
 dir=$(realpath -m "${2:?DIR}")
 conf=$dir/slurm.conf
+# munged runs as user munge, which may not traverse DIR's parents (pytest's tmp is root-only)
+mdir=/tmp/wsnas-munge-$(printf %s "$dir" | md5sum | cut -c1-10)
 export SLURM_CONF=$conf
 
 stop() {
@@ -32,7 +34,7 @@ unlink_conf() {
   fi
 }
 
-if [[ $cmd == stop ]]; then stop; unlink_conf; exit 0; fi
+if [[ $cmd == stop ]]; then stop; unlink_conf; rm -rf "$mdir"; exit 0; fi
 [[ $cmd == start ]] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
@@ -47,15 +49,14 @@ if [[ -f $dir/run/slurmctld.pid ]] && kill -0 "$(cat "$dir/run/slurmctld.pid")" 
 else
   running=0
   stop
-  mkdir -p "$dir"/{state,spool,log,run,dev,munge}
+  mkdir -p "$dir"/{state,spool,log,run,dev} "$mdir"
   host=$(hostname -s)
   # munge: its own key and socket in DIR, run as user munge
-  [[ -f $dir/munge/munge.key ]] || { dd if=/dev/urandom bs=1 count=1024 of="$dir/munge/munge.key" status=none; }
-  chown -R munge:munge "$dir/munge"; chmod 700 "$dir/munge"; chmod 400 "$dir/munge/munge.key"
-  install -d -o munge -g munge -m 755 /run/munge
-  runuser -u munge -- /usr/sbin/munged --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
-    --pid-file="$dir/munge/munged.pid" --log-file="$dir/munge/munged.log" --seed-file="$dir/munge/munged.seed" --force
-  cp "$dir/munge/munged.pid" "$dir/run/munged.pid"
+  [[ -f $mdir/munge.key ]] || { dd if=/dev/urandom bs=1 count=1024 of="$mdir/munge.key" status=none; }
+  chown -R munge:munge "$mdir"; chmod 711 "$mdir"; chmod 400 "$mdir/munge.key"
+  runuser -u munge -- /usr/sbin/munged --key-file="$mdir/munge.key" --socket="$mdir/munge.socket" \
+    --pid-file="$mdir/munged.pid" --log-file="$mdir/munged.log" --seed-file="$mdir/munged.seed" --force
+  cp "$mdir/munged.pid" "$dir/run/munged.pid"
   for i in 0 1 2 3 4 5 6 7; do ln -sf /dev/null "$dir/dev/gpu$i"; done
   # The node advertises 64 CPUs and 256 GB (config_overrides) so that the repository profile's real GPU-rule
   # requests (4 CPUs, 16 GB each) schedule on a small CI machine; nothing enforces them (task/none).
@@ -66,7 +67,7 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$mdir/munge.socket
 CredType=cred/munge
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool
