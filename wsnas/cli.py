@@ -4,8 +4,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 from . import config as config_mod
 from .errors import WsnasError
 
@@ -79,16 +77,11 @@ def cmd_evaluate(args):
         print(table.to_string(index=False))
 
 
-def _accuracy_column(path) -> pd.Series:
-    from .results import read_accuracies
-
-    return read_accuracies(path)
-
-
 def cmd_gt_tau(args):
     from . import metrics
+    from .results import read_accuracies
 
-    acc, gt = _accuracy_column(args.accuracies), _accuracy_column(args.ground_truth)
+    acc, gt = read_accuracies(args.accuracies), read_accuracies(args.ground_truth)
     print(f"GT-Tau {metrics.gt_tau(acc, gt):.4f}  T1R {metrics.top_n_rank(acc, gt, 1)}  T3R {metrics.top_n_rank(acc, gt, 3)}")
 
 

@@ -31,12 +31,13 @@ def read_table(path, columns) -> pd.DataFrame:
 
 def read_accuracies(path) -> pd.Series:
     """Accuracy per child in CHILD_IDS order from a CSV with ``child`` and ``accuracy`` (or ``mean``, as in
-    a ground-truth summary). With several rows per child (an ``epoch`` column), the last row counts."""
-    columns = pd.read_csv(path, nrows=0).columns if Path(path).is_file() else []
-    table = read_table(path, ["child", "mean" if "mean" in columns and "accuracy" not in columns else "accuracy"])
+    a ground-truth summary). With several rows per child (an ``epoch`` column), the last epoch counts."""
+    header = pd.read_csv(path, nrows=0).columns if Path(path).is_file() else []
+    column = "mean" if "mean" in header and "accuracy" not in header else "accuracy"
+    table = read_table(path, ["child", column])
     if "epoch" in table.columns:
         table = table.sort_values("epoch", kind="stable")
-    series = table.groupby("child")[table.columns[table.columns.isin(["accuracy", "mean"])][0]].last()
+    series = table.groupby("child")[column].last()
     if len(series) != len(CHILD_IDS):
         raise WsnasError(f"results file {path} covers {len(series)} of the 64 children; rerun the step that writes it")
     return series.reindex(list(CHILD_IDS))
