@@ -50,7 +50,7 @@ def cmd_train_standalone(args):
 
     cfg = _cfg(args)
     data = runtime.device_data(cfg, args.data, args.threads)
-    table = train.train_standalone(cfg, data, args.checkpoints)
+    table = train.train_standalone(cfg, data, args.checkpoints, stack=args.stack or cfg["ground_truth"]["stack"])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     print(f"wrote {args.out}")
@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--checkpoints", required=True, type=Path)
     p.add_argument("--out", required=True, type=Path, help="CSV: child, epoch, accuracy, loss")
+    p.add_argument("--stack", type=int, default=0, help="K children trained as one batched computation when "
+                   "train.stacked is on (default: ground_truth.stack)")
     p.set_defaults(func=cmd_train_standalone)
 
     p = sub.add_parser("evaluate", help="evaluate all 64 children of a checkpoint")

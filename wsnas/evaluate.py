@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .space import CHILD_IDS
+from .device import precision_context
 
 
 def _bn_layers(modules):
@@ -31,7 +32,7 @@ def _bn_state(model):
 
 
 @torch.no_grad()
-def _evaluate_shared(model, data, children, batch_size, train_mode):
+def _evaluate_shared(model, data, children, batch_size, train_mode, precision="fp32"):
     correct = torch.zeros(len(children), device=data.device)
     loss = torch.zeros(len(children), device=data.device)
     model.train(train_mode)
@@ -39,7 +40,8 @@ def _evaluate_shared(model, data, children, batch_size, train_mode):
     for x, y in data.test_batches(batch_size):
         cache = {}
         for j, child in enumerate(children):
-            logits = model(x, child, cache)
+            with precision_context(precision, data.device):
+                logits = model(x, child, cache)
             correct[j] += (logits.argmax(1) == y).sum()
             loss[j] += F.cross_entropy(logits.float(), y, reduction="sum")
     if saved is not None:
@@ -83,7 +85,8 @@ def evaluate_children(model, data, eval_cfg: dict, children=None, seed: int = 0)
             return _evaluate_recalibrated(
                 model, data, children, eval_cfg["batch_size"], eval_cfg["recalibrate_batches"], seed
             )
-        return _evaluate_shared(model, data, children, eval_cfg["batch_size"], train_mode=(mode == "batch"))
+        return _evaluate_shared(model, data, children, eval_cfg["batch_size"], train_mode=(mode == "batch"),
+                                precision=eval_cfg["precision"])
     finally:
         model.train(was_training)
 

@@ -115,7 +115,7 @@ def train_ground_truth(smk):
     cfg = ground_truth_config(smk.config, int(smk.wildcards.seed), int(smk.wildcards.chunk))
     folder = checkpoint_folder(smk.params.checkpoints, cfg)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
-    write_csv(train_standalone(cfg, data, folder), smk.output[0])
+    write_csv(train_standalone(cfg, data, folder, stack=smk.config["ground_truth"]["stack"]), smk.output[0])
 
 
 def _seed_matrices(paths) -> dict[int, pd.DataFrame]:

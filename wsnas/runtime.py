@@ -7,7 +7,7 @@ import torch
 
 from . import data as data_mod
 from .errors import WsnasError
-from .train import channels_last_enabled, resolve_device
+from .device import channels_last_enabled, resolve_device
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 

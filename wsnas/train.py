@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from . import checkpoint as ckpt
 from .errors import WsnasError
 from .evaluate import evaluate_children
+from .device import precision_context, set_tf32
 from .model import WeightSharingNet
 from .sampler import ChildSampler
 from .space import CHILD_IDS, child_index
@@ -35,29 +36,19 @@ from .space import CHILD_IDS, child_index
 log = logging.getLogger("wsnas")
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise WsnasError(f"config key train.device={name!r}: no CUDA device here; use auto or cpu")
-    return device
-
-
-def channels_last_enabled(setting: str, device: torch.device) -> bool:
-    """``auto``: on (about 1.5x faster on CPU for these convolutions, and helps cuDNN)."""
-    return setting != "off"
-
-
 def cosine_lr(epoch: int, epochs: int, lr: float, lr_min: float) -> float:
     """Cosine annealing without restart, stepped per epoch (Appendix A.1; CosineAnnealingLR closed form)."""
     return lr_min + (lr - lr_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
 
 
+#: Settings that change speed, not the computation (beyond float rounding): not part of the fingerprint.
+SPEED_KEYS = ("device", "threads", "channels_last", "precision", "stacked")
+
+
 def fingerprint(cfg: dict) -> str:
     """Hash of the settings a checkpoint depends on; resuming under other settings is refused."""
     relevant = {k: cfg[k] for k in ("data", "model", "sharing")}
-    relevant["train"] = {k: v for k, v in cfg["train"].items() if k not in ("device", "threads", "channels_last")}
+    relevant["train"] = {k: v for k, v in cfg["train"].items() if k not in SPEED_KEYS}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -106,6 +97,7 @@ class Trainer:
         self.children = list(children)
         self.device = data.device
         self.memory_format = data.memory_format
+        set_tf32(t["precision"], self.device)
         torch.manual_seed(t["init_seed"])
         self.model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
         self.model.to(self.device, memory_format=self.memory_format)
@@ -181,44 +173,74 @@ class Trainer:
 
     # -- training ------------------------------------------------------------------------------------
     def train_epoch(self, on_step=None) -> dict:
-        t = self.t
-        lr = cosine_lr(self.epoch, t["epochs"], t["lr"], t["lr_min"])
-        for group in self.optimizer.param_groups:
-            group["lr"] = lr
-        self.model.train()
-        set_to_none = t["inactive_grads"] == "none"
-        loss_sum = torch.zeros((), device=self.device)
-        correct = torch.zeros((), device=self.device)
-        seen = 0
-        progress = Progress(self.steps_per_epoch, f"epoch {self.epoch + 1}/{t['epochs']}")
-        start = time.perf_counter()
-        for i, (x, y) in enumerate(self.data.train_batches(self.generator, t["batch_size"])):
+        progress = Progress(self.steps_per_epoch, f"epoch {self.epoch + 1}/{self.t['epochs']}")
+        self.start_epoch()
+        for i, (x, y) in enumerate(self.data.train_batches(self.generator, self.t["batch_size"])):
             child = self.sampler.next()
-            self.optimizer.zero_grad(set_to_none=set_to_none)
-            logits = self.model(x, child)
-            loss = self.hooks.loss(logits, y, child, self.step)
+            self.optimizer.zero_grad(set_to_none=self.set_to_none)
+            with self.autocast():
+                logits = self.model(x, child)
+                loss = self.hooks.loss(logits, y, child, self.step)
             loss.backward()
-            self.hooks.after_backward(self.model, child, self.step)
-            self.optimizer.step()
-            self.step += 1
-            self.sampler.observe(child, loss.detach())
-            loss_sum += loss.detach() * len(y)
-            correct += (logits.detach().argmax(1) == y).sum()
-            seen += len(y)
+            self.finish_step(child, loss, logits, y)
             if on_step is not None:
                 on_step(self)
             progress.update(i + 1)
-        elapsed = time.perf_counter() - start
+        return self.end_epoch()
+
+    # The parts of an epoch, shared with lockstep training of several trainers (wsnas.stacked).
+    @property
+    def set_to_none(self) -> bool:
+        return self.t["inactive_grads"] == "none"
+
+    def autocast(self):
+        return precision_context(self.t["precision"], self.device)
+
+    def start_epoch(self) -> None:
+        t = self.t
+        self._lr = cosine_lr(self.epoch, t["epochs"], t["lr"], t["lr_min"])
+        for group in self.optimizer.param_groups:
+            group["lr"] = self._lr
+        self.model.train()
+        self._loss_sum = torch.zeros((), device=self.device)
+        self._correct = torch.zeros((), device=self.device)
+        self._seen = 0
+        self._start = time.perf_counter()
+
+    def finish_step(self, child: int, loss, logits, y) -> None:
+        """Everything after ``loss.backward()``: gradient hook, optimiser step, sampler and statistics."""
+        self.hooks.after_backward(self.model, child, self.step)
+        self.optimizer.step()
+        self.step += 1
+        self.sampler.observe(child, loss.detach())
+        self._loss_sum += loss.detach().float() * len(y)
+        self._correct += (logits.detach().argmax(1) == y).sum()
+        self._seen += len(y)
+
+    def end_epoch(self) -> dict:
+        elapsed = time.perf_counter() - self._start
         self.epoch += 1
         record = {
             "epoch": self.epoch,
-            "lr": lr,
-            "train_loss": float(loss_sum) / seen,
-            "train_acc": float(correct) / seen,
-            "images_per_s": seen / elapsed,
+            "lr": self._lr,
+            "train_loss": float(self._loss_sum) / self._seen,
+            "train_acc": float(self._correct) / self._seen,
+            "images_per_s": self._seen / elapsed,
         }
         self.history.append(record)
         return record
+
+    def after_epoch(self, callback=None) -> None:
+        """Per-epoch callback (its dict joins the epoch's record), checkpoint and log line."""
+        record = self.history[-1]
+        if callback is not None:
+            record.update(callback(self) or {})
+        path = self.save()
+        log.info(
+            "epoch %d/%d lr %.5f train loss %.4f acc %.4f %.0f img/s -> %s",
+            record["epoch"], self.t["epochs"], record["lr"], record["train_loss"], record["train_acc"],
+            record["images_per_s"], path.name,
+        )
 
     def _dense_eval(self, _trainer) -> None:
         n = self.t["dense_eval_steps"]
@@ -232,15 +254,8 @@ class Trainer:
         """Train until ``train.epochs``, resuming first if the checkpoint folder has a valid checkpoint."""
         self.resume()
         while self.epoch < self.t["epochs"]:
-            record = self.train_epoch(on_step=self._dense_eval)
-            if after_epoch is not None:
-                record.update(after_epoch(self) or {})
-            path = self.save()
-            log.info(
-                "epoch %d/%d lr %.5f train loss %.4f acc %.4f %.0f img/s -> %s",
-                record["epoch"], self.t["epochs"], record["lr"], record["train_loss"], record["train_acc"],
-                record["images_per_s"], path.name,
-            )
+            self.train_epoch(on_step=self._dense_eval)
+            self.after_epoch(after_epoch)
         return self
 
     def dense_table(self):
@@ -259,30 +274,42 @@ def train_supernet(cfg: dict, data, checkpoint_dir, hooks=None) -> Trainer:
     return Trainer(cfg, data, checkpoint_dir, hooks=hooks).run()
 
 
-def train_standalone(cfg: dict, data, checkpoint_dir, children=None):
+def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int = 1):
     """Ground truth: train each child alone from scratch with the same schedule (seed 002, Sec. 3.1),
     evaluating it after every epoch. Returns a long table (child, epoch, accuracy, loss).
 
     Each child has its own checkpoint folder ``<checkpoint_dir>/<child>``; the two newest epochs are kept.
+    With ``train.stacked`` on (default on CUDA), ``stack`` children at a time train as one batched
+    computation (``wsnas.stacked``); the results are the same to float tolerance.
     """
     import pandas as pd
 
     from .config import merged
+    from .device import stacked_enabled
+    from .stacked import run_stacked
 
     children = [child_index(c) for c in cfg["train"]["children"]] if children is None else list(children)
     children = children or list(range(len(CHILD_IDS)))
     solo = merged(cfg, sharing={"mode": "full"})
+    k = stack if stacked_enabled(cfg["train"]["stacked"], data.device) else 1
+
+    def evaluate_child(tr):
+        acc, loss = evaluate_children(tr.model, data, cfg["evaluate"], tr.children)
+        return {"accuracy": float(acc[0]), "loss": float(loss[0])}
+
     rows = []
-    for child in children:
-        trainer = Trainer(solo, data, Path(checkpoint_dir) / CHILD_IDS[child], children=[child], keep_last=2)
-
-        def evaluate_child(tr, child=child):
-            acc, loss = evaluate_children(tr.model, data, cfg["evaluate"], [child])
-            return {"accuracy": float(acc[0]), "loss": float(loss[0])}
-
-        trainer.run(after_epoch=evaluate_child)
-        for record in trainer.history:
-            rows.append({"child": CHILD_IDS[child], "epoch": record["epoch"],
-                         "accuracy": record["accuracy"], "loss": record["loss"]})
-        log.info("child %s: accuracy %.4f after %d epochs", CHILD_IDS[child], rows[-1]["accuracy"], trainer.epoch)
+    for start in range(0, len(children), k):
+        trainers = [Trainer(solo, data, Path(checkpoint_dir) / CHILD_IDS[c], children=[c], keep_last=2)
+                    for c in children[start:start + k]]
+        if len(trainers) > 1:
+            log.info("training children %s together (stacked)", " ".join(CHILD_IDS[c] for c in children[start:start + k]))
+            run_stacked(trainers, after_epoch=evaluate_child)
+        else:
+            trainers[0].run(after_epoch=evaluate_child)
+        for trainer in trainers:
+            child = CHILD_IDS[trainer.children[0]]
+            for record in trainer.history:
+                rows.append({"child": child, "epoch": record["epoch"],
+                             "accuracy": record["accuracy"], "loss": record["loss"]})
+            log.info("child %s: accuracy %.4f after %d epochs", child, rows[-1]["accuracy"], trainer.epoch)
     return pd.DataFrame(rows)
