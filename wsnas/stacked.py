@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .model import Cell, Head, Stem
+from .operations import DenseGrad
 
 log = logging.getLogger("wsnas")
 
@@ -65,7 +66,7 @@ def apply_stacked(modules: list[nn.Module], x: torch.Tensor) -> torch.Tensor:
         return F.conv2d(x, weight, bias, first.stride, first.padding, first.dilation, first.groups * len(modules))
     if isinstance(first, nn.modules.batchnorm._BatchNorm):
         return _batch_norm(modules, x)
-    if isinstance(first, (nn.ReLU, nn.MaxPool2d, nn.Identity)):
+    if isinstance(first, (nn.ReLU, nn.MaxPool2d, nn.Identity, DenseGrad)):
         return first(x)
     if isinstance(first, Stem):
         return apply_stacked([m.layers for m in modules], x)

@@ -1,0 +1,274 @@
+"""Speed benchmark (issue 5): the machine's ceiling, FLOPs per image, and the naive vs fast paths of
+standalone, stacked, supernet training and all-64 evaluation, measured side by side in one run.
+
+    python -m bench [--size small|paper] [--device auto|cpu|cuda] [--json bench/out/speed-<device>.json]
+
+``naive`` is the plain path: NCHW, fp32, one network at a time, one child at a time in evaluation.
+``fast`` is what ``auto`` settings choose on this device (channels_last; bf16 autocast on CUDA; stacked
+training on CUDA; the shared-computation cache in evaluation). Every case uses the paper network
+(stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256). ``small`` runs in a few minutes on
+2 CPU cores; ``paper`` uses more steps, K = 64 stacked children and the 10k-image test set (for GPUs).
+"""
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from wsnas import config, runtime
+from wsnas.data import DeviceData
+from wsnas.device import resolve_device, resolved_precision, set_tf32, stacked_enabled
+from wsnas.evaluate import evaluate_children
+from wsnas.model import WeightSharingNet
+from wsnas.space import CHILD_IDS
+from wsnas.stacked import train_epoch_stacked
+from wsnas.train import Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = {  # steps per timed training case, K stacked children, test images for evaluation
+    "small": {"steps": 2, "stack": 4, "eval_images": 192, "supernet_steps": 6},
+    "paper": {"steps": 20, "stack": 64, "eval_images": 10_000, "supernet_steps": 60},
+    "smoke": {"steps": 1, "stack": 2, "eval_images": 8, "supernet_steps": 1},  # tests only
+}
+#: Dense peak TFLOP/s of known accelerators (vendor figures), for MFU against the datasheet as well.
+PEAK_TFLOPS = {"H100": {"bf16": 989.0, "tf32": 494.7}, "H200": {"bf16": 989.0, "tf32": 494.7},
+               "A100": {"bf16": 312.0, "tf32": 156.0}}
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(fn, device, repeat=1, warm_up=None):
+    """Seconds per call of ``fn``, after one warm-up call (cuDNN autotuning and oneDNN primitive
+    creation for every shape and operation, allocator growth)."""
+    (warm_up or fn)()
+    _sync(device)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    _sync(device)
+    return (time.perf_counter() - start) / repeat
+
+
+def random_cifar_like(n_train, n_test, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return {
+        "format_version": 1, "name": "cifar10", "classes": 10,
+        "train_x": torch.randint(0, 256, (n_train, 3, 32, 32), generator=g, dtype=torch.uint8),
+        "train_y": torch.randint(0, 10, (n_train,), generator=g),
+        "test_x": torch.randn(n_test, 3, 32, 32, generator=g), "test_y": torch.randint(0, 10, (n_test,), generator=g),
+        "mean": torch.full((3,), 0.5), "std": torch.full((3,), 0.25),
+    }
+
+
+# -- 1. ceilings ------------------------------------------------------------------------------------------
+def matmul_ceiling(device, dtype, n=2048):
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    repeat = 50 if device.type == "cuda" else 3
+    return 2 * n**3 / timed(lambda: a @ b, device, repeat, warm_up=lambda: a @ b) / 1e9
+
+
+def conv_ceiling(device, cfg, batch, precision, memory_format):
+    """The stem's 3x3 convolution (48 -> 48 channels at 32x32), forward + backward (input and weight)."""
+    c = cfg["model"]["stem_channels"]
+    conv = torch.nn.Conv2d(c, c, 3, padding=1, bias=False).to(device, memory_format=memory_format)
+    x = torch.randn(batch, c, 32, 32, device=device).contiguous(memory_format=memory_format).requires_grad_()
+
+    def step():
+        with _autocast(precision, device):
+            y = conv(x)
+        y.backward(torch.ones_like(y))
+
+    flops = 3 * 2 * c * c * 9 * 32 * 32 * batch
+    return flops / timed(step, device, 20 if device.type == "cuda" else 2, warm_up=step) / 1e9
+
+
+def _autocast(precision, device):
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+# -- 2. FLOPs per image -------------------------------------------------------------------------------------
+def forward_flops(cfg):
+    """Forward FLOPs per image of each of the 64 children (counted; training is taken as 3x forward,
+    because FlopCounterMode over-counts the depthwise convolutions' backward)."""
+    model = WeightSharingNet(cfg["model"], cfg["sharing"]).eval()
+    x = torch.randn(1, 3, 32, 32)
+    flops = []
+    for child in range(len(CHILD_IDS)):
+        with FlopCounterMode(display=False) as counter, torch.no_grad():
+            model(x, child)
+        flops.append(counter.get_total_flops())
+    return flops
+
+
+# -- 3. throughput ------------------------------------------------------------------------------------------
+def _data(prepared, cfg, device, channels_last):
+    return DeviceData(prepared, cfg["data"], device, channels_last=channels_last)
+
+
+def _trainers(cfg, data, children, tmp):
+    return [Trainer(cfg, data, tmp / str(i), children=[c]) for i, c in enumerate(children)]
+
+
+def standalone_rate(cfg, data, children, stacked, device):
+    """Images/s per child of training ``children`` standalone, one epoch of the bench data each."""
+    trainers = _trainers(cfg, data, children, Path("/nonexistent"))
+    if stacked:
+        seconds = timed(lambda: train_epoch_stacked(trainers), device)
+    else:
+        seconds = timed(lambda: [t.train_epoch() for t in trainers], device)
+    return len(children) * data.n_train / seconds
+
+
+def supernet_rate(cfg, data, device):
+    trainer = Trainer(cfg, data, Path("/nonexistent"))
+    return data.n_train / timed(trainer.train_epoch, device)
+
+
+def eval_rate(cfg, data, shared, device):
+    """Child-images/s of evaluating all 64 children (``shared``: the stem and first-cell cache)."""
+    model = WeightSharingNet(cfg["model"], cfg["sharing"]).to(device, memory_format=data.memory_format)
+    n = len(data.test_y)
+    if shared:
+        seconds = timed(lambda: evaluate_children(model, data, cfg["evaluate"]), device)
+    else:
+        children = range(len(CHILD_IDS))
+        seconds = timed(lambda: [evaluate_children(model, data, cfg["evaluate"], [c]) for c in children], device)
+    return len(CHILD_IDS) * n / seconds
+
+
+def run(size: str, device_name: str) -> dict:
+    device = resolve_device(device_name)
+    s = SIZES[size]
+    batch = 256
+    prepared = random_cifar_like(s["steps"] * batch, s["eval_images"])
+    base = ["data.name=cifar10", f"train.batch_size={batch}", "train.epochs=200", f"train.device={device.type}",
+            "evaluate.batch_size=1000"]
+    naive_cfg = config.load(None, [*base, "train.precision=fp32", "evaluate.precision=fp32", "train.channels_last=off"])
+    fast_cfg = config.load(None, base)
+    precision = resolved_precision("auto", device)
+    naive = _data(prepared, naive_cfg, device, channels_last=False)
+    fast = _data(prepared, fast_cfg, device, channels_last=True)
+    set_tf32("fp32", device)
+    fp32 = torch.float32
+    result = {"size": size, "device": _device_name(device), "threads": torch.get_num_threads(),
+              "fast_precision": precision, "batch_size": batch, "stack": s["stack"]}
+    result["ceiling_matmul_fp32_gflops"] = matmul_ceiling(device, fp32)
+    if device.type == "cuda":
+        result["ceiling_matmul_bf16_gflops"] = matmul_ceiling(device, torch.bfloat16)
+    result["ceiling_conv_naive_gflops"] = conv_ceiling(device, naive_cfg, batch, "fp32", torch.contiguous_format)
+    set_tf32(precision, device)
+    result["ceiling_conv_fast_gflops"] = conv_ceiling(device, fast_cfg, batch, precision, torch.channels_last)
+    flops = forward_flops(naive_cfg)
+    result["child_forward_mflops_mean"] = sum(flops) / len(flops) / 1e6
+    result["child_forward_mflops_min_max"] = [min(flops) / 1e6, max(flops) / 1e6]
+    k = s["stack"]
+    children = sorted({round(i * 63 / max(k - 1, 1)) for i in range(k)})  # spread: 111, 222, 333, 444 for K=4
+    k_flops = 3 * sum(flops[c] for c in children) / len(children)
+    train_flops = 3 * sum(flops) / len(flops)
+
+    cases = []
+
+    def case(name, kind, naive_fn, fast_fn, flops_per_image, note=""):
+        set_tf32("fp32", device)
+        a = naive_fn()
+        set_tf32(precision, device)
+        b = fast_fn()
+        cases.append({"case": name, "unit": kind, "naive": a, "fast": b, "ratio": b / a, "note": note,
+                      "naive_gflops": a * flops_per_image / 1e9, "fast_gflops": b * flops_per_image / 1e9})
+
+    stacked_auto = stacked_enabled("auto", device)
+    set_tf32("fp32", device)
+    plain = standalone_rate(naive_cfg, naive, children, False, device)
+    set_tf32(precision, device)
+    one_at_a_time = standalone_rate(fast_cfg, fast, children, False, device)
+    stacked = standalone_rate(fast_cfg, fast, children, True, device)
+    chosen = stacked if stacked_auto else one_at_a_time
+    case(f"standalone, K={k} children", "img/s per child", lambda: plain, lambda: chosen, k_flops,
+         "fast = stacked (auto on CUDA)" if stacked_auto else "fast = one at a time, channels_last (auto on CPU)")
+    case(f"standalone: stacked K={k} vs one at a time", "img/s per child", lambda: one_at_a_time, lambda: stacked,
+         k_flops, "both with the fast settings")
+    sup_prepared = random_cifar_like(s["supernet_steps"] * batch, 16)
+    case("supernet training (uniform)", "img/s",
+         lambda: supernet_rate(naive_cfg, _data(sup_prepared, naive_cfg, device, False), device),
+         lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device), train_flops)
+    case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
+         lambda: eval_rate(naive_cfg, naive, False, device),
+         lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
+         "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
+    result["cases"] = cases
+    return result
+
+
+def _device_name(device):
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"{platform.processor() or platform.machine()} CPU"
+
+
+def _peak(result):
+    for key, peaks in PEAK_TFLOPS.items():
+        if key in result["device"]:
+            return peaks.get(result["fast_precision"]) or peaks["tf32"]
+    return None
+
+
+def report(result) -> str:
+    conv_ceiling_gflops = max(result["ceiling_conv_naive_gflops"], result["ceiling_conv_fast_gflops"])
+    lines = [
+        f"device: {result['device']}, threads {result['threads']}, size {result['size']}, "
+        f"batch {result['batch_size']}, fast precision {result['fast_precision']}",
+        f"ceiling: matmul fp32 {result['ceiling_matmul_fp32_gflops']:.0f} GFLOP/s"
+        + (f", bf16 {result['ceiling_matmul_bf16_gflops']:.0f} GFLOP/s" if "ceiling_matmul_bf16_gflops" in result else "")
+        + f"; stem 3x3 conv fwd+bwd naive {result['ceiling_conv_naive_gflops']:.0f}, fast {result['ceiling_conv_fast_gflops']:.0f} GFLOP/s",
+        f"child forward: {result['child_forward_mflops_mean']:.1f} MFLOP/image (min {result['child_forward_mflops_min_max'][0]:.1f}, "
+        f"max {result['child_forward_mflops_min_max'][1]:.1f}); training counted as 3x forward",
+        "",
+        f"| case | unit | naive | fast | fast/naive | naive GFLOP/s (% conv ceiling) | fast GFLOP/s (% conv ceiling) | note |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    peak = _peak(result)
+    for c in result["cases"]:
+        pct = lambda g: f"{g:.1f} ({100 * g / conv_ceiling_gflops:.0f}%)"  # noqa: E731
+        lines.append(f"| {c['case']} | {c['unit']} | {c['naive']:.0f} | {c['fast']:.0f} | {c['ratio']:.2f} | "
+                     f"{pct(c['naive_gflops'])} | {pct(c['fast_gflops'])} | {c['note']} |")
+        if peak:
+            c["fast_mfu_datasheet"] = c["fast_gflops"] / (peak * 1e3)
+    if peak:
+        lines.append(f"\nMFU against the datasheet peak ({peak:.0f} TFLOP/s {result['fast_precision']}): " + ", ".join(
+            f"{c['case']} {100 * c['fast_mfu_datasheet']:.2f}%" for c in result["cases"]))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", choices=sorted(SIZES), default=None, help="default: paper on CUDA, small on CPU")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--json", type=Path, help="default: bench/out/speed-<cpu|cuda>.json")
+    args = parser.parse_args(argv)
+    runtime.keep_freed_memory()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    size = args.size or ("paper" if device.type == "cuda" else "small")
+    result = run(size, args.device)
+    text = report(result)
+    print(text)
+    out = args.json or ROOT / "bench" / "out" / f"speed-{device.type}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(f"\nwrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
