@@ -23,6 +23,7 @@ include: "rules/data.smk"
 include: "rules/supernet.smk"
 include: "rules/ground_truth.smk"
 include: "rules/metrics.smk"
+include: "rules/studies.smk"
 include: "rules/reports.smk"
 
 
@@ -38,6 +39,17 @@ localrules:
     table2_ground_truth,
     fig2_stau_per_epoch,
     fig3_rank_distribution,
+    study_metrics,
+    table3a_group_sharing,
+    table3b_prefix_sharing,
+    table4_prefix_details,
+    fig4_finetune,
+    fig5_dense,
+    fig6_group_curves,
+    fig7_dense_long,
+    fig8_bn_momentum,
+    fig9_sgd_momentum,
+    paper_comparison,
 
 
 rule all:
@@ -45,3 +57,4 @@ rule all:
     input:
         rules.all_tables.input,
         rules.all_figures.input,
+        rules.paper_comparison.output,

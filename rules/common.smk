@@ -22,6 +22,8 @@ wildcard_constraints:
     instance=r"\d+",
     seed=r"\d+",
     chunk=r"\d+",
+    run=r"[A-Za-z0-9_.\-]+",
+    epoch=r"\d+",
 
 
 def instances(experiment):

@@ -93,3 +93,34 @@ def rank_distribution(matrices_or_rows, gt_mean) -> pd.DataFrame:
         r = metrics.ranks(np.asarray(acc, dtype=float))
         rows += [{"child": c, "gt_rank": int(g), "rank": int(k)} for c, g, k in zip(CHILD_IDS, gt_rank, r)]
     return pd.DataFrame(rows)
+
+
+# -- dense evaluation at the end of training (Sec. 4.1-4.3, Tables 3-4, Figures 5-9) ----------------------
+def dense_matrix(path) -> pd.DataFrame:
+    """Step x child accuracy matrix of a dense-evaluation table (step, trained, 111..444)."""
+    frame = read_table(path, ["step", *CHILD_IDS])
+    if frame[list(CHILD_IDS)].isna().any().any() or frame.empty:
+        raise WsnasError(f"results file {path} lacks some child at some step; delete it and rerun the step that writes it")
+    return frame.set_index("step")[list(CHILD_IDS)].sort_index()
+
+
+def gt_tau_per_step(matrix: pd.DataFrame, gt_mean) -> pd.Series:
+    return pd.Series([metrics.gt_tau(row, gt_mean) for row in matrix.values], index=matrix.index, name="gt_tau")
+
+
+def window_metrics(matrix: pd.DataFrame, gt_mean, window: int) -> dict:
+    """One instance's row of Tables 3-4: GT-Tau-Mean-k and GT-Tau-Std-k over the last k mini-batches;
+    accuracy mean and std: each child's accuracy averaged over those k mini-batches, then the mean and
+    (population) std across the 64 children (Table 4's caption). Also the GT-Tau range over all dense steps."""
+    mean, std = metrics.gt_tau_window(matrix.values, gt_mean, window)
+    per_child = matrix.iloc[-window:].mean(axis=0)
+    taus = gt_tau_per_step(matrix, gt_mean)
+    return {"gt_tau_mean": mean, "gt_tau_std": std, "acc_mean": float(per_child.mean()),
+            "acc_std": float(per_child.std(ddof=0)), "gt_tau_min": float(taus.min()), "gt_tau_max": float(taus.max()),
+            "steps": len(matrix)}
+
+
+def finetune_gt_tau(table: pd.DataFrame, gt_mean) -> pd.DataFrame:
+    """GT-Tau after each fine-tuning mini-batch (Figure 4c-d), from a (child, step, accuracy) table."""
+    matrix = table.pivot_table(index="step", columns="child", values="accuracy")[list(CHILD_IDS)]
+    return pd.DataFrame({"step": matrix.index, "gt_tau": [metrics.gt_tau(r, gt_mean) for r in matrix.values]})

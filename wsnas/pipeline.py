@@ -194,3 +194,99 @@ def figure3(smk):
     from .figures import fig3_rank_distribution
 
     fig3_rank_distribution(smk.config, smk.input, smk.output)
+
+
+# -- studies: Tables 3-4, Figures 4-9, the paper comparison ---------------------------------------------------
+@job
+def train_study(smk):
+    from .studies import study_config
+    from .study_training import train_study_run
+
+    cfg = study_config(smk.config, smk.wildcards.run, int(smk.wildcards.instance))
+    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    data = runtime.device_data(cfg, smk.input.data, smk.threads)
+    write_csv(train_study_run(cfg, data, folder), smk.output[0])
+
+
+@job
+def study_metrics(smk):
+    gt = _gt_mean(smk.input.ground_truth)
+    window = smk.config["studies"]["window"]
+    rows = [{"instance": i, **analysis.window_metrics(analysis.dense_matrix(p), gt, window)}
+            for i, p in enumerate(smk.input.dense)]
+    write_csv(pd.DataFrame(rows), smk.output[0])
+
+
+@job
+def finetune(smk):
+    from .finetune import finetune_children
+
+    f = smk.config["studies"]["finetune"]
+    cfg = run_config(smk.config, f["experiment"], f["instance"])
+    epoch = int(smk.wildcards.epoch)
+    paths = manifest.read(smk.input.manifest)["paths"]
+    if epoch not in paths:
+        raise WsnasError(f"config key studies.finetune.snapshots: epoch {epoch} has no checkpoint in {smk.input.manifest} "
+                         f"(epochs 1..{max(paths)}); use snapshot epochs within train.epochs")
+    data = runtime.device_data(cfg, smk.input.data, smk.threads)
+    write_csv(finetune_children(cfg, data, load_checkpoint(paths[epoch]), f["steps"]), smk.output[0])
+
+
+def _by_run(smk):
+    return {Path(p).stem: p for p in smk.input.metrics}
+
+
+@job
+def table3a(smk):
+    from .study_tables import table3a_group_sharing, write_long_table
+
+    write_long_table(table3a_group_sharing(smk.config, _by_run(smk)), smk.output,
+                     "Table 3a: group sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.config)
+
+
+@job
+def table3b(smk):
+    from .study_tables import table4_prefix_sharing, write_long_table
+
+    epochs = smk.config["studies"]["prefix"]["epochs"][0]
+    write_long_table(table4_prefix_sharing(smk.config, _by_run(smk), epochs), smk.output,
+                     "Table 3b: prefix sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.config)
+
+
+@job
+def table4(smk):
+    from .study_tables import table4_prefix_sharing, write_long_table
+
+    write_long_table(table4_prefix_sharing(smk.config, _by_run(smk)), smk.output,
+                     "Table 4: prefix sharing details", smk.config)
+
+
+@job
+def figure(smk):
+    """Figures 4-9: ``params.figure`` names the function of wsnas.study_figures."""
+    from . import study_figures
+
+    name = smk.params.figure
+    if name in ("fig7", "fig9"):
+        study_figures.fig_dense_single(smk.config, smk.input, smk.output, name)
+    else:
+        getattr(study_figures, name)(smk.config, smk.input, smk.output)
+
+
+@job
+def paper_comparison(smk):
+    from . import comparison
+
+    i = smk.input
+    frames = [read_table(p, ["ours", "ours_std", "paper", "paper_std"]).fillna({"column": ""}) for p in (i.table3a, i.table3b, i.table4)]
+    table1 = pd.read_csv(i.table1)
+    table2 = pd.read_csv(i.table2)
+    compared = comparison.compare(comparison.long_rows(table1, table2, frames))
+    reference_md = ""
+    if smk.config["reference"]["ground_truth"]:
+        finals = {}
+        for name, exp in smk.config["experiments"].items():
+            paths = [p for p in i.accuracy if Path(p).parts[-3] == name]
+            finals[exp["label"]] = [analysis.accuracy_matrix(p).iloc[-1].values for p in paths]
+        reference_md = comparison.reference_section(smk.config, _gt_mean(i.ground_truth), finals)
+    comparison.write_report(smk.config, compared, smk.output, reference_md)

@@ -114,6 +114,7 @@ class Trainer:
         self.total_steps = self.steps_per_epoch * t["epochs"]
         self.dense_steps: list[int] = []
         self.dense_acc: list[torch.Tensor] = []
+        self.dense_trained: list[int] = []
         self.history: list[dict] = []
         self.fingerprint = fingerprint(cfg)
 
@@ -130,6 +131,7 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "dense_steps": torch.tensor(self.dense_steps, dtype=torch.long),
             "dense_acc": torch.stack(self.dense_acc) if self.dense_acc else torch.empty(0, len(CHILD_IDS)),
+            "dense_trained": torch.tensor(self.dense_trained, dtype=torch.long),
             "history": json.dumps(self.history),
         }
 
@@ -152,6 +154,7 @@ class Trainer:
         self.epoch, self.step = int(state["epoch"]), int(state["step"])
         self.dense_steps = state["dense_steps"].tolist()
         self.dense_acc = list(state["dense_acc"])
+        self.dense_trained = state.get("dense_trained", torch.empty(0, dtype=torch.long)).tolist()
         self.history = json.loads(state["history"])
 
     def resume(self) -> bool:
@@ -213,6 +216,7 @@ class Trainer:
         self.optimizer.step()
         self.step += 1
         self.sampler.observe(child, loss.detach())
+        self._last_child = child
         self._loss_sum += loss.detach().float() * len(y)
         self._correct += (logits.detach().argmax(1) == y).sum()
         self._seen += len(y)
@@ -243,12 +247,17 @@ class Trainer:
         )
 
     def _dense_eval(self, _trainer) -> None:
+        """After each of the last ``train.dense_eval_steps`` mini-batches: the accuracy of this trainer's
+        children (NaN for children it does not train, e.g. other groups'), and which child was trained."""
         n = self.t["dense_eval_steps"]
         if n and self.step > self.total_steps - n:
-            acc, _ = evaluate_children(self.model, self.data, self.cfg["evaluate"])
+            acc, _ = evaluate_children(self.model, self.data, self.cfg["evaluate"], self.children)
             self.model.train()
+            row = torch.full((len(CHILD_IDS),), float("nan"))
+            row[self.children] = acc
             self.dense_steps.append(self.step)
-            self.dense_acc.append(acc)
+            self.dense_acc.append(row)
+            self.dense_trained.append(self._last_child)
 
     def run(self, after_epoch=None) -> "Trainer":
         """Train until ``train.epochs``, resuming first if the checkpoint folder has a valid checkpoint."""
@@ -265,6 +274,7 @@ class Trainer:
         frame = pd.DataFrame(
             torch.stack(self.dense_acc).numpy() if self.dense_acc else None, columns=list(CHILD_IDS)
         )
+        frame.insert(0, "trained", [CHILD_IDS[c] for c in self.dense_trained])
         frame.insert(0, "step", self.dense_steps)
         return frame
 
