@@ -14,6 +14,7 @@ TINY = [
     "train.batch_size=128",
     "train.lr=0.05",
     "evaluate.batch_size=600",
+    "studies.prefix.cells=[0,1,2]",
 ]
 
 

@@ -62,6 +62,31 @@ def test_whole_dag_builds_tables_and_figures(demo_run):
     assert "Produced by: dataset digits (8x8), 3 supernet epochs" in md and "0.5415" in md
 
 
+def test_whole_dag_builds_tables_3_4_figures_4_9_and_the_paper_comparison(demo_run):
+    tables, figures = demo_run / "reports" / "tables", demo_run / "reports" / "figures"
+    for name in ("fig4_finetune", "fig5_dense", "fig6_group_curves", "fig7_dense_long", "fig8_bn_momentum", "fig9_sgd_momentum"):
+        assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    t3a = pd.read_csv(tables / "table3a_group_sharing.csv")
+    assert len(t3a) == 3 * 2 * 2 and t3a["n"].eq(2).all()  # m in {1, 16, 64} x groupings x (Mean, Std)
+    assert t3a.loc[(t3a["row"] == "m = 16") & (t3a["column"] == "grouping by similarity") & (t3a["metric"] == "GT-Tau-Mean-k"), "paper"].item() == 0.72
+    m1 = t3a[t3a["row"] == "m = 1"].set_index(["column", "metric"])["ours"]
+    assert m1["grouping by random"].equals(m1["grouping by similarity"])  # m = 1 does not depend on the grouping
+    t4 = pd.read_csv(tables / "table4_prefix_details.csv")
+    assert len(t4) == 2 * 2 * 4 and t4["ours"].between(-1, 1).all()
+    # Table 4's accuracy mean recomputed from the dense tables of one run
+    from wsnas.analysis import dense_matrix
+
+    accs = [dense_matrix(demo_run / f"results/studies/prefix-e4-k0/{i}/dense.csv").iloc[-2:].mean().mean() for i in range(2)]
+    row = t4[(t4["row"] == "4 epochs, k = 0") & (t4["metric"] == "Accuracy Mean")]
+    assert row["ours"].item() == pytest.approx(sum(accs) / 2)
+    report = (demo_run / "reports/paper_comparison.md").read_text()
+    assert "**Configuration:** dataset digits (8x8)" in report
+    rows = [line for line in report.splitlines() if line.startswith("| ") and not line.startswith("| Table")]
+    assert len(rows) == 6 * 3 + 5 * 3 + len(t3a) + 2 * 2 + len(t4)  # every number of Tables 1-4
+    assert "| 3a | m = 64 | grouping by random | GT-Tau-Mean-k | 0.8032 ± 0.0255 |" in report
+    assert (demo_run / "reports/paper_comparison.html").read_text().startswith("<!doctype html>")
+
+
 def test_table_numbers_follow_from_the_results(demo_run):
     """Recompute one Table 2 cell from the per-instance accuracy tables and the ground truth."""
     from wsnas import metrics
@@ -137,8 +162,10 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
     assert "config/paper.yaml" in text
     jobs = planned_jobs(text)
     assert jobs["train_supernet"] == 30 and jobs["train_ground_truth"] == 40
+    # Table 3a: 5 partitions x 2 groupings + m = 1 and m = 64 once; Table 3b/4: 5 k x 2 epoch counts; 10 instances
+    assert jobs["train_study"] == (5 * 2 + 2) * 10 + 5 * 2 * 10
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", text)
-    gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth"}
+    gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study"}
     seen = set()
     for block in blocks:
         m = re.match(r"(?:local)?rule (\w+):", block)
