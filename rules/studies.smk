@@ -1,26 +1,3 @@
-from wsnas.studies import group_run_name, prefix_run_name, study_config, study_runs
-
-STUDY_RUNS = study_runs(config)
-STUDIES = config["studies"]
-
-
-def study_tables(run):
-    return expand("results/studies/{run}/{instance}/dense.csv", run=run, instance=range(STUDY_RUNS[run]["instances"]))
-
-
-def study_metric_files(names):
-    return expand("results/metrics/studies/{run}.csv", run=names)
-
-
-def group_runs():
-    return list(dict.fromkeys(group_run_name(g, m) for g in STUDIES["group"]["groupings"] for m in STUDIES["group"]["groups"]))
-
-
-def prefix_runs(epochs=None):
-    p = STUDIES["prefix"]
-    return [prefix_run_name(e, k) for e in ([epochs] if epochs else p["epochs"]) for k in p["cells"]]
-
-
 rule train_study:
     """One instance of a study run (dense runs, group sharing, prefix sharing), dense-evaluated at its end."""
     input:
