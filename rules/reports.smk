@@ -155,7 +155,7 @@ rule fig7_dense_long:
     output:
         report(multiext("reports/figures/fig7_dense_long", ".pdf", ".png"), category="Figures"),
     params:
-        figure="fig7",
+        figure="fig7_dense_long",
     log:
         "results/logs/fig7_dense_long.log",
     conda:
@@ -188,7 +188,7 @@ rule fig9_sgd_momentum:
     output:
         report(multiext("reports/figures/fig9_sgd_momentum", ".pdf", ".png"), category="Figures"),
     params:
-        figure="fig9",
+        figure="fig9_sgd_momentum",
     log:
         "results/logs/fig9_sgd_momentum.log",
     conda:

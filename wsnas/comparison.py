@@ -17,7 +17,7 @@ from . import analysis, metrics
 from .errors import WsnasError
 from .results import read_table
 from .space import CHILD_IDS
-from .tables import provenance
+from .tables import format_mean_std, provenance
 
 TAU_TOLERANCE, RANK_TOLERANCE = 0.10, 5.0
 _T1 = {"s_tau": ("S-Tau", "s_tau_std"), "max_tau": ("Max Tau", None), "min_tau": ("Min Tau", None)}
@@ -91,17 +91,13 @@ def reference_section(config, gt_mean, final_accuracies: dict[str, list]) -> str
     return "\n".join(lines)
 
 
-def _cell(v, digits=4):
-    return "–" if pd.isna(v) else f"{v:.{digits}f}"
-
-
 def write_report(config, compared: pd.DataFrame, outputs, reference_md: str = "") -> None:
     paths = {Path(p).suffix: Path(p) for p in outputs}
     view = pd.DataFrame({
         "Table": compared["table"], "Row": compared["row"], "Column": compared["column"], "Metric": compared["metric"],
-        "Paper": [f"{_cell(p)} ± {_cell(s)}" if not pd.isna(s) else _cell(p) for p, s in zip(compared["paper"], compared["paper_std"])],
-        "Ours": [f"{_cell(o)} ± {_cell(s)}" if not pd.isna(s) else _cell(o) for o, s in zip(compared["ours"], compared["ours_std"])],
-        "Difference": [_cell(d) for d in compared["difference"]], "Verdict": compared["verdict"], "n": compared["n"],
+        "Paper": [format_mean_std(p, s) for p, s in zip(compared["paper"], compared["paper_std"])],
+        "Ours": [format_mean_std(o, s) for o, s in zip(compared["ours"], compared["ours_std"])],
+        "Difference": [format_mean_std(d, np.nan) for d in compared["difference"]], "Verdict": compared["verdict"], "n": compared["n"],
     })
     counts = compared["verdict"].str.replace(r" \(.*", "", regex=True).value_counts().to_dict()
     k = config["studies"]["window"]

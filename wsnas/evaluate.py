@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .space import CHILD_IDS
 from .device import precision_context
+from .space import CHILD_IDS
 
 
 def _bn_layers(modules):

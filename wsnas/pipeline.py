@@ -266,11 +266,7 @@ def figure(smk):
     """Figures 4-9: ``params.figure`` names the function of wsnas.study_figures."""
     from . import study_figures
 
-    name = smk.params.figure
-    if name in ("fig7", "fig9"):
-        study_figures.fig_dense_single(smk.config, smk.input, smk.output, name)
-    else:
-        getattr(study_figures, name)(smk.config, smk.input, smk.output)
+    getattr(study_figures, smk.params.figure)(smk.config, smk.input, smk.output)
 
 
 @job

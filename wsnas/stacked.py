@@ -35,12 +35,10 @@ def _batch_norm(modules, x):
     bn = modules[0]
     weight = torch.cat([m.weight for m in modules]) if bn.affine else None
     bias = torch.cat([m.bias for m in modules]) if bn.affine else None
-    if not bn.training:
-        mean = torch.cat([m.running_mean for m in modules])
-        var = torch.cat([m.running_var for m in modules])
-        return F.batch_norm(x, mean, var, weight, bias, False, 0.0, bn.eps)
     mean = torch.cat([m.running_mean for m in modules])
     var = torch.cat([m.running_var for m in modules])
+    if not bn.training:
+        return F.batch_norm(x, mean, var, weight, bias, False, 0.0, bn.eps)
     with torch.no_grad():
         for m in modules:
             m.num_batches_tracked += 1
@@ -163,6 +161,17 @@ def train_epoch_stacked(trainers, on_step=None) -> list[dict]:
             if on_step is not None:
                 on_step(t)
     return [t.end_epoch() for t in trainers]
+
+
+def run_trainers(trainers, stacked: bool, after_epoch=None):
+    """Train every trainer to its ``train.epochs``: all at once when ``stacked`` (and there are several),
+    otherwise one after another with the plain path."""
+    trainers = list(trainers)
+    if stacked and len(trainers) > 1:
+        return run_stacked(trainers, after_epoch)
+    for trainer in trainers:
+        trainer.run(after_epoch)
+    return trainers
 
 
 def run_stacked(trainers, after_epoch=None):

@@ -96,11 +96,20 @@ def fig6_group_curves(config, inputs, outputs):
     _save(fig, outputs)
 
 
-def fig_dense_single(config, inputs, outputs, run):
-    """Figures 7 and 9: one dense run's curves."""
+def _single_run(config, inputs, outputs, run):
     fig, axes = _figure(1, 4.5, 3.0)
     _curves(axes[0], inputs.dense, _gt(inputs.ground_truth), config["studies"]["dense_runs"][run]["label"])
     _save(fig, outputs)
+
+
+def fig7_dense_long(config, inputs, outputs):
+    """Figure 7: the dense curves of the longer run (paper: 2000 epochs)."""
+    _single_run(config, inputs, outputs, "fig7")
+
+
+def fig9_sgd_momentum(config, inputs, outputs):
+    """Figure 9: the dense curves with SGD momentum 0."""
+    _single_run(config, inputs, outputs, "fig9")
 
 
 def fig8_bn_momentum(config, inputs, outputs):

@@ -14,7 +14,7 @@ from . import paper
 from .analysis import mean_std
 from .results import read_table, write_csv
 from .studies import group_run_name, prefix_run_name
-from .tables import provenance
+from .tables import format_mean_std, provenance
 
 WINDOW_COLUMNS = ["instance", "gt_tau_mean", "gt_tau_std", "acc_mean", "acc_std"]
 METRICS = {"gt_tau_mean": "GT-Tau-Mean-k", "gt_tau_std": "GT-Tau-Std-k", "acc_mean": "Accuracy Mean", "acc_std": "Accuracy Std"}
@@ -57,19 +57,13 @@ def table4_prefix_sharing(config: dict, paths_by_run: dict, epochs=None) -> pd.D
     return pd.DataFrame(rows)
 
 
-def _fmt(mean, std, digits=4):
-    if pd.isna(mean):
-        return "–"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}" if not pd.isna(std) else f"{mean:.{digits}f}"
-
-
 def write_long_table(frame: pd.DataFrame, outputs, title: str, config: dict) -> None:
     """CSV (long form) plus a Markdown/LaTeX view with 'ours (paper)' per metric column."""
     paths = {Path(p).suffix: Path(p) for p in outputs}
     write_csv(frame, paths[".csv"])
     k = config["studies"]["window"]
     view = frame.assign(header=lambda f: (f["column"] + " " + f["metric"].str.replace("-k", f"-{k}")).str.strip(),
-                        cell=lambda f: [f"{_fmt(o, s)} ({_fmt(p, ps)})" for o, s, p, ps in
+                        cell=lambda f: [f"{format_mean_std(o, s)} ({format_mean_std(p, ps)})" for o, s, p, ps in
                                         zip(f["ours"], f["ours_std"], f["paper"], f["paper_std"])])
     view = view.pivot_table(index="row", columns="header", values="cell", aggfunc="first", sort=False).reset_index()
     note = (f"\n\nCells: ours, mean ± std over instances (paper's value ± its std in parentheses; the paper's "

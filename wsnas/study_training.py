@@ -15,7 +15,7 @@ from .config import merged
 from .device import stacked_enabled
 from .sharing import group_partition
 from .space import CHILD_IDS
-from .stacked import run_stacked
+from .stacked import run_trainers
 from .train import Trainer
 
 log = logging.getLogger("wsnas")
@@ -31,12 +31,9 @@ def train_groups(cfg: dict, data, folder) -> pd.DataFrame:
     solo = merged(cfg, sharing={"mode": "full"})
     trainers = [Trainer(solo, data, Path(folder) / f"group{g:02d}", children=children)
                 for g, children in enumerate(members)]
-    if len(trainers) > 1 and stacked_enabled(cfg["train"]["stacked"], data.device):
-        run_stacked(trainers)
-    else:
-        for g, trainer in enumerate(trainers):
-            log.info("group %d/%d: children %s", g + 1, len(trainers), " ".join(CHILD_IDS[c] for c in trainer.children))
-            trainer.run()
+    for g, trainer in enumerate(trainers):
+        log.info("group %d/%d: children %s", g + 1, len(trainers), " ".join(CHILD_IDS[c] for c in trainer.children))
+    run_trainers(trainers, stacked_enabled(cfg["train"]["stacked"], data.device))
     tables = [t.dense_table() for t in trainers]
     joined = tables[0].copy()
     for table in tables[1:]:

@@ -22,6 +22,13 @@ def provenance(config: dict) -> str:
             f"{gt['seeds']} ground-truth seeds x {gt['epochs'] or t['epochs']} epochs; paper: CIFAR-10, 200 epochs, 10 instances, 10 seeds")
 
 
+def format_mean_std(mean, std, digits: int = 4) -> str:
+    """'mean ± std', 'mean' without a std, '–' without a mean."""
+    if pd.isna(mean):
+        return "–"
+    return f"{mean:.{digits}f}" if pd.isna(std) else f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
 def _final_epoch(frame: pd.DataFrame) -> pd.Series:
     return frame.loc[frame["epoch"].idxmax()]
 

@@ -296,12 +296,13 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
 
     from .config import merged
     from .device import stacked_enabled
-    from .stacked import run_stacked
+    from .stacked import run_trainers
 
     children = [child_index(c) for c in cfg["train"]["children"]] if children is None else list(children)
     children = children or list(range(len(CHILD_IDS)))
     solo = merged(cfg, sharing={"mode": "full"})
-    k = stack if stacked_enabled(cfg["train"]["stacked"], data.device) else 1
+    stacked = stacked_enabled(cfg["train"]["stacked"], data.device)
+    k = stack if stacked else 1
 
     def evaluate_child(tr):
         acc, loss = evaluate_children(tr.model, data, cfg["evaluate"], tr.children)
@@ -313,9 +314,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
                     for c in children[start:start + k]]
         if len(trainers) > 1:
             log.info("training children %s together (stacked)", " ".join(CHILD_IDS[c] for c in children[start:start + k]))
-            run_stacked(trainers, after_epoch=evaluate_child)
-        else:
-            trainers[0].run(after_epoch=evaluate_child)
+        run_trainers(trainers, stacked, after_epoch=evaluate_child)
         for trainer in trainers:
             child = CHILD_IDS[trainer.children[0]]
             for record in trainer.history:
