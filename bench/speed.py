@@ -1,13 +1,15 @@
 """Speed benchmark (issue 5): the machine's ceiling, FLOPs per image, and the naive vs fast paths of
 standalone, stacked, supernet training and all-64 evaluation, measured side by side in one run.
 
-    python -m bench [--size small|paper] [--device auto|cpu|cuda] [--json bench/out/speed-<device>.json]
+    python -m bench [--size small|paper] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
 
 ``naive`` is the plain path: NCHW, fp32, one network at a time, one child at a time in evaluation.
 ``fast`` is what ``auto`` settings choose on this device (channels_last; bf16 autocast on CUDA; stacked
 training on CUDA; the shared-computation cache in evaluation). Every case uses the paper network
 (stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256). ``small`` runs in a few minutes on
 2 CPU cores; ``paper`` uses more steps, K = 64 stacked children and the 10k-image test set (for GPUs).
+``--compile`` (default on CUDA) adds supernet training with ``train.compile=on`` against eager. The JSON's
+``rates`` feed ``python -m bench.projection`` (device-hours per target of the DAG).
 """
 
 import argparse
@@ -127,8 +129,10 @@ def standalone_rate(cfg, data, children, stacked, device):
     return len(children) * data.n_train / seconds
 
 
-def supernet_rate(cfg, data, device):
+def supernet_rate(cfg, data, device, compiled=False):
     trainer = Trainer(cfg, data, Path("/nonexistent"))
+    if compiled:  # timed() runs one epoch first: it compiles every kind of part
+        trainer.model.compile_parts()
     return data.n_train / timed(trainer.train_epoch, device)
 
 
@@ -144,8 +148,9 @@ def eval_rate(cfg, data, shared, device):
     return len(CHILD_IDS) * n / seconds
 
 
-def run(size: str, device_name: str) -> dict:
+def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
     device = resolve_device(device_name)
+    compiled = device.type == "cuda" if compiled is None else compiled
     s = SIZES[size]
     batch = 256
     prepared = random_cifar_like(s["steps"] * batch, s["eval_images"])
@@ -199,11 +204,22 @@ def run(size: str, device_name: str) -> dict:
     case("supernet training (uniform)", "img/s",
          lambda: supernet_rate(naive_cfg, _data(sup_prepared, naive_cfg, device, False), device),
          lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device), train_flops)
+    if compiled:
+        case("supernet training: compiled vs eager", "img/s",
+             lambda: cases[-1]["fast"],
+             lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device, compiled=True),
+             train_flops, "train.compile=on, after a compiling epoch; both with the fast settings")
     case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
          lambda: eval_rate(naive_cfg, naive, False, device),
          lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
          "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
     result["cases"] = cases
+    # Rates of the fast paths, for projecting the pipeline's hours (python -m bench.projection).
+    set_tf32(precision, device)
+    by_name = {c["case"]: c for c in cases}
+    result["rates"] = {"supernet_train": by_name["supernet training (uniform)"]["fast"], "standalone_train": chosen,
+                       "standalone_train_one": one_at_a_time, "eval_single": eval_rate(fast_cfg, fast, False, device),
+                       "eval_all64": cases[-1]["fast"]}
     return result
 
 
@@ -254,13 +270,15 @@ def main(argv=None):
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", type=Path, help="default: bench/out/speed-<cpu|cuda>.json")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                        help="also time train.compile=on against eager (default: on CUDA only)")
     args = parser.parse_args(argv)
     runtime.keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     size = args.size or ("paper" if device.type == "cuda" else "small")
-    result = run(size, args.device)
+    result = run(size, args.device, args.compile)
     text = report(result)
     print(text)
     out = args.json or ROOT / "bench" / "out" / f"speed-{device.type}.json"

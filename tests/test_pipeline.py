@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from wsnas import paper
+from wsnas import cost, paper
+from wsnas.config import load as load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
@@ -167,6 +168,10 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
     assert jobs["train_supernet"] == 30 and jobs["train_ground_truth"] == 40
     # Table 3a: 5 partitions x 2 groupings + m = 1 and m = 64 once; Table 3b/4: 5 k x 2 epoch counts; 10 instances
     assert jobs["train_study"] == (5 * 2 + 2) * 10 + 5 * 2 * 10
+    # the cost model (python -m bench.projection) plans the same paper-scale jobs
+    planned = cost.rule_counts(cost.targets(load_config(ROOT / "config" / "paper.yaml", []))["all_tables"])
+    costed = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
+    assert planned == {rule: n for rule, n in jobs.items() if rule in costed}
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", text)
     gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study"}
     seen = set()

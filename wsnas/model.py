@@ -13,7 +13,7 @@ full, group, prefix and standalone sharing. ``forward_weighted`` is the continuo
 import torch
 from torch import nn
 
-from .operations import BUILDERS
+from .operations import BUILDERS, Chain
 from .sharing import assignment, slot_names
 from .space import CHILD_IDS, parse_child
 
@@ -25,7 +25,7 @@ class Stem(nn.Module):
         for _ in range(convs):
             layers += [nn.Conv2d(c, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels, momentum=bn_momentum)]
             c = channels
-        self.layers = nn.Sequential(*layers)
+        self.layers = Chain(*layers)
 
     def forward(self, x):
         return self.layers(x)
@@ -36,7 +36,7 @@ class Cell(nn.Module):
 
     def __init__(self, in_channels, channels, bn_momentum):
         super().__init__()
-        self.preprocess = nn.Sequential(
+        self.preprocess = Chain(
             nn.ReLU(inplace=False),
             nn.Conv2d(in_channels, channels, 1, bias=False),
             nn.BatchNorm2d(channels, momentum=bn_momentum),
@@ -112,6 +112,25 @@ class WeightSharingNet(nn.Module):
     def parameters_of(self, child: int):
         for module in self.modules_of(child):
             yield from module.parameters()
+
+    def compile_parts(self) -> None:
+        """``torch.compile`` in place (``nn.Module.compile``) every operation, every cell's preprocessing
+        and the stem: Inductor fuses the ReLUs and BNs around the convolutions. The child is chosen outside
+        the compiled parts, so a supernet needs a graph per kind of part, not one per child."""
+        import torch._dynamo
+
+        parts = []
+        for copies in self.slots.values():
+            for module in copies:
+                if isinstance(module, Stem):
+                    parts.append(module.layers)
+                elif isinstance(module, Cell):
+                    parts.append(module.preprocess)
+                    parts += [op for edge in module.edges for op in edge]
+        # All parts share Chain.forward, whose cache holds one entry per kind, mode and shape.
+        torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
+        for part in parts:
+            part.compile()
 
     def forward(self, x, child: int, cache: dict | None = None):
         """Logits of child ``child`` (index). ``cache``: a dict shared across the children evaluated on the

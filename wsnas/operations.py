@@ -26,13 +26,23 @@ class DenseGrad(nn.Module):
         return _DenseGradFn.apply(x) if torch.is_grad_enabled() and x.requires_grad else x
 
 
+class Chain(nn.Sequential):
+    """``nn.Sequential`` with its forward in this package: ``torch.compile`` does not trace from frames
+    inside ``torch.nn`` itself, so compiling a plain ``nn.Sequential`` in place compiles nothing."""
+
+    def forward(self, x):
+        for layer in self:
+            x = layer(x)
+        return x
+
+
 def _bn(channels, momentum):
     return nn.BatchNorm2d(channels, affine=False, momentum=momentum)
 
 
 def max_pool_3x3(channels, bn_momentum):
     """Operation 1: 3x3 max pooling followed by a BN."""
-    return nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), _bn(channels, bn_momentum), DenseGrad())
+    return Chain(nn.MaxPool2d(3, stride=1, padding=1), _bn(channels, bn_momentum), DenseGrad())
 
 
 def _relu_dw_pw_bn(channels, kernel, dilation, bn_momentum):
@@ -49,7 +59,7 @@ def sep_conv(kernel):
     """Operations 2 and 3: DARTS separable conv, (ReLU, depthwise, pointwise, BN) twice."""
 
     def build(channels, bn_momentum):
-        return nn.Sequential(
+        return Chain(
             *_relu_dw_pw_bn(channels, kernel, 1, bn_momentum), *_relu_dw_pw_bn(channels, kernel, 1, bn_momentum),
             DenseGrad(),
         )
@@ -60,7 +70,7 @@ def sep_conv(kernel):
 
 def dil_conv_5x5(channels, bn_momentum):
     """Operation 4: 5x5 depthwise conv with dilation 2, pointwise conv, BN."""
-    return nn.Sequential(*_relu_dw_pw_bn(channels, 5, 2, bn_momentum), DenseGrad())
+    return Chain(*_relu_dw_pw_bn(channels, 5, 2, bn_momentum), DenseGrad())
 
 
 #: Builders in digit order (digit k -> BUILDERS[k - 1]); matches ``wsnas.space.OPERATIONS``.

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from . import checkpoint as ckpt
 from .errors import WsnasError
 from .evaluate import evaluate_children
-from .device import precision_context, set_tf32
+from .device import compile_enabled, precision_context, set_tf32
 from .model import WeightSharingNet
 from .sampler import ChildSampler
 from .space import CHILD_IDS, child_index
@@ -42,7 +42,7 @@ def cosine_lr(epoch: int, epochs: int, lr: float, lr_min: float) -> float:
 
 
 #: Settings that change speed, not the computation (beyond float rounding): not part of the fingerprint.
-SPEED_KEYS = ("device", "threads", "channels_last", "precision", "stacked")
+SPEED_KEYS = ("device", "threads", "channels_last", "precision", "stacked", "compile")
 
 
 def fingerprint(cfg: dict) -> str:
@@ -101,6 +101,8 @@ class Trainer:
         torch.manual_seed(t["init_seed"])
         self.model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
         self.model.to(self.device, memory_format=self.memory_format)
+        if compile_enabled(t["compile"]):
+            self.model.compile_parts()
         self.optimizer = torch.optim.SGD(
             self.model.parameters(), lr=t["lr"], momentum=t["momentum"], weight_decay=t["weight_decay"]
         )

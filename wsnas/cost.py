@@ -1,0 +1,173 @@
+"""The compute each target of the DAG asks for, and its projected hours from a benchmark's rates.
+
+Every training or evaluation job of the pipeline is listed with the work it does, counted from the
+configuration the same way the rules and ``wsnas.pipeline`` plan it:
+- ``supernet``: images of one-child-per-step training of one network (supernets, dense, prefix runs);
+- ``standalone``: images of training networks that each hold one child or one group (ground truth,
+  group sharing with m >= 2, which the pipeline trains K at a time, stacked, where that is faster);
+- ``finetune``: images of one child trained alone at a time (Figure 4);
+- ``eval``: child-images evaluated, keyed by how many children share one evaluation pass (its cache
+  computes the stem and the first cell's shared edges once per pass, ``wsnas.model``).
+
+Hours come from the rates ``python -m bench`` measured on the machine in question (``rates`` in its
+JSON). The evaluation time of a child-image when n children share a pass is modelled as
+``a + b / n``, fitted to the two measured points n = 1 and n = 64 (the stem dominates the FLOPs and is
+the part that is shared). Metrics, tables and figures cost seconds and are left out.
+"""
+
+from dataclasses import dataclass, field
+
+from .pipeline import ground_truth_config, run_config
+from .sharing import assignment, groups_of
+from .studies import group_run_name, prefix_run_name, study_config, study_runs
+
+#: Official split sizes; the digits split follows ``wsnas.data.load_digits_split``.
+CIFAR10_SIZES = (50_000, 10_000)
+DIGITS_IMAGES = 1797
+
+
+def dataset_sizes(data_cfg: dict) -> tuple[int, int]:
+    """(training images, ranking images) of the configured dataset."""
+    if data_cfg["name"] == "cifar10":
+        return CIFAR10_SIZES
+    n_test = int(round(data_cfg["test_fraction"] * DIGITS_IMAGES))
+    return DIGITS_IMAGES - n_test, n_test * data_cfg["test_copies"]
+
+
+@dataclass
+class Work:
+    """Images of each kind of work of one job (see the module docstring)."""
+
+    supernet: float = 0.0
+    standalone: float = 0.0
+    finetune: float = 0.0
+    eval: dict = field(default_factory=dict)  # children sharing a pass -> child-images
+
+    def add_eval(self, sharing: int, child_images: float) -> None:
+        self.eval[sharing] = self.eval.get(sharing, 0.0) + child_images
+
+    def seconds(self, rates: dict) -> float:
+        t1, t64 = 1 / rates["eval_single"], 1 / rates["eval_all64"]
+        b = (t1 - t64) * 64 / 63
+        a = t1 - b
+        return (self.supernet / rates["supernet_train"] + self.standalone / rates["standalone_train"]
+                + self.finetune / rates["standalone_train_one"]
+                + sum(n_img * (a + b / n) for n, n_img in self.eval.items()))
+
+
+def _train_images(cfg: dict) -> float:
+    """Images of ``train.epochs`` epochs (an epoch is the whole training split, its last batch smaller)."""
+    return cfg["train"]["epochs"] * dataset_sizes(cfg["data"])[0]
+
+
+def jobs(config: dict) -> dict[tuple, Work]:
+    """(rule, wildcards...) -> Work, for every training and evaluation job the configuration defines."""
+    _, n_test = dataset_sizes(config["data"])
+    out = {}
+    for experiment, exp in config["experiments"].items():
+        for i in range(exp["instances"]):
+            cfg = run_config(config, experiment, i)
+            out[("train_supernet", experiment, i)] = Work(supernet=_train_images(cfg))
+            evaluate = Work()
+            evaluate.add_eval(64, cfg["train"]["epochs"] * 64 * n_test)  # every checkpointed epoch
+            out[("evaluate_subnets", experiment, i)] = evaluate
+    gt = config["ground_truth"]
+    for seed in range(gt["seeds"]):
+        for chunk in range(gt["chunks"]):
+            cfg = ground_truth_config(config, seed, chunk)
+            n = len(cfg["train"]["children"])
+            work = Work(standalone=n * _train_images(cfg))
+            work.add_eval(1, n * cfg["train"]["epochs"] * n_test)  # each child after every epoch
+            out[("train_ground_truth", seed, chunk)] = work
+    s = config["studies"]
+    for name, run in study_runs(config).items():
+        for i in range(run["instances"]):
+            cfg = study_config(config, name, i)
+            networks = groups_of(assignment(cfg["sharing"], cfg["model"]["num_cells"]))
+            work = Work()
+            if cfg["sharing"]["mode"] == "group" and len(networks) > 1:
+                work.standalone = len(networks) * _train_images(cfg)
+            else:
+                work.supernet = _train_images(cfg)
+            dense = cfg["train"]["dense_eval_steps"]
+            if cfg["sharing"]["mode"] == "group":
+                for members in networks:  # each network evaluates its own children
+                    work.add_eval(len(members), dense * len(members) * n_test)
+            else:  # one network: the stem (and any shared cells) computed once per pass
+                work.add_eval(64, dense * 64 * n_test)
+            out[("train_study", name, i)] = work
+    f = s["finetune"]
+    cfg = run_config(config, f["experiment"], f["instance"])
+    for epoch in f["snapshots"]:
+        work = Work(finetune=64 * f["steps"] * cfg["train"]["batch_size"])
+        work.add_eval(64, 64 * n_test)  # the snapshot itself
+        work.add_eval(1, 64 * f["steps"] * n_test)  # each child after each of its steps
+        out[("finetune", epoch)] = work
+    return out
+
+
+def targets(config: dict) -> dict[str, set]:
+    """Target rule -> the job keys of ``jobs`` it needs (as the rules in ``rules/reports.smk`` declare)."""
+    a, s = config["analysis"], config["studies"]
+    supernets = lambda experiments, instances=None: {  # noqa: E731
+        (rule, e, i) for e in experiments for i in (instances if instances is not None else range(config["experiments"][e]["instances"]))
+        for rule in ("train_supernet", "evaluate_subnets")}
+    gt = {("train_ground_truth", seed, c) for seed in range(config["ground_truth"]["seeds"])
+          for c in range(config["ground_truth"]["chunks"])}
+    runs = study_runs(config)
+    study = lambda names, instances=None: {  # noqa: E731
+        ("train_study", n, i) for n in names for i in (instances if instances is not None else range(runs[n]["instances"]))}
+    g, p = s["group"], s["prefix"]
+    group_names = list(dict.fromkeys(group_run_name(grouping, m) for grouping in g["groupings"] for m in g["groups"]))
+    prefix_names = lambda epochs: [prefix_run_name(e, k) for e in epochs for k in p["cells"]]  # noqa: E731
+    every = supernets(config["experiments"])
+    t = {
+        "ground_truth": gt,
+        "table1_stability": every | gt,
+        "table2_ground_truth": every | gt,
+        "table3a_group_sharing": study(group_names) | gt,
+        "table3b_prefix_sharing": study(prefix_names(p["epochs"][:1])) | gt,
+        "table4_prefix_details": study(prefix_names(p["epochs"])) | gt,
+        "fig2_stau_per_epoch": supernets(a["figure2_experiments"]) | gt,
+        "fig3_rank_distribution": supernets([a["figure3_experiment"]])
+        | supernets([a["epochs_experiment"]], [a["epochs_instance"]]) | gt,
+        "fig4_finetune": {("finetune", e) for e in s["finetune"]["snapshots"]}
+        | {("train_supernet", s["finetune"]["experiment"], s["finetune"]["instance"])} | gt,
+        "fig5_dense": study(["fig5a", "fig5b"], [0]) | gt,
+        "fig6_group_curves": study([group_run_name(g["groupings"][0], g["figure6_groups"]), "group-m1"], [0]) | gt,
+        "fig7_dense_long": study(["fig7"], [0]) | gt,
+        "fig8_bn_momentum": study(["fig8_bn01", "fig8_bn09"]) | gt,
+        "fig9_sgd_momentum": study(["fig9"], [0]) | gt,
+    }
+    t["all_tables"] = set().union(*(v for k, v in t.items() if k.startswith("table")))
+    t["all_figures"] = set().union(*(v for k, v in t.items() if k.startswith("fig")))
+    t["all"] = t["all_tables"] | t["all_figures"]
+    return t
+
+
+def projection(config: dict, rates: dict) -> list[dict]:
+    """Per target: its jobs, the training and evaluation images, and the projected hours on one device
+    of the benchmarked kind. Targets share jobs: each row counts all it needs (``hours``) and, apart,
+    what it needs beyond the ground truth that every table and figure compares with (``hours_own``)."""
+    work = jobs(config)
+    planned = targets(config)
+    hours = lambda keys: sum(work[k].seconds(rates) for k in keys) / 3600  # noqa: E731
+    rows = []
+    for target, keys in planned.items():
+        rows.append({
+            "target": target,
+            "jobs": len(keys),
+            "train_images": sum(work[k].supernet + work[k].standalone + work[k].finetune for k in keys),
+            "eval_child_images": sum(sum(work[k].eval.values()) for k in keys),
+            "hours": hours(keys),
+            "hours_own": hours(keys - planned["ground_truth"]),
+        })
+    return rows
+
+
+def rule_counts(keys) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key[0]] = counts.get(key[0], 0) + 1
+    return counts
+
