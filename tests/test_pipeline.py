@@ -88,6 +88,15 @@ def test_whole_dag_builds_tables_3_4_figures_4_9_and_the_paper_comparison(demo_r
     assert (demo_run / "reports/paper_comparison.html").read_text().startswith("<!doctype html>")
 
 
+def test_snakemake_report_bundles_every_table_and_figure(demo_run):
+    snakemake(demo_run, "--report", "report.html", "all")
+    html = (demo_run / "report.html").read_text()
+    for name in ("paper_comparison.md", "table1_stability.csv", "table3a_group_sharing.csv",
+                 "table4_prefix_details.md", "fig2_stau_per_epoch.png", "fig9_sgd_momentum.png"):
+        assert f'"filename": "{name}"' in html, name  # an embedded result, not just a rule's input
+    assert '"filename": "summary.csv"' not in html  # intermediate results are not flagged
+
+
 def test_table_numbers_follow_from_the_results(demo_run):
     """Recompute one Table 2 cell from the per-instance accuracy tables and the ground truth."""
     from wsnas import metrics
