@@ -188,6 +188,7 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
         b = fast_fn()
         cases.append({"case": name, "unit": kind, "naive": a, "fast": b, "ratio": b / a, "note": note,
                       "naive_gflops": a * flops_per_image / 1e9, "fast_gflops": b * flops_per_image / 1e9})
+        return cases[-1]
 
     stacked_auto = stacked_enabled("auto", device)
     set_tf32("fp32", device)
@@ -201,25 +202,24 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
     case(f"standalone: stacked K={k} vs one at a time", "img/s per child", lambda: one_at_a_time, lambda: stacked,
          k_flops, "both with the fast settings")
     sup_prepared = random_cifar_like(s["supernet_steps"] * batch, 16)
-    case("supernet training (uniform)", "img/s",
-         lambda: supernet_rate(naive_cfg, _data(sup_prepared, naive_cfg, device, False), device),
-         lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device), train_flops)
+    supernet = case("supernet training (uniform)", "img/s",
+                    lambda: supernet_rate(naive_cfg, _data(sup_prepared, naive_cfg, device, False), device),
+                    lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device), train_flops)
     if compiled:
         case("supernet training: compiled vs eager", "img/s",
-             lambda: cases[-1]["fast"],
+             lambda: supernet["fast"],
              lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device, compiled=True),
              train_flops, "train.compile=on, after a compiling epoch; both with the fast settings")
-    case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
-         lambda: eval_rate(naive_cfg, naive, False, device),
-         lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
-         "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
+    evaluation = case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
+                      lambda: eval_rate(naive_cfg, naive, False, device),
+                      lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
+                      "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
     result["cases"] = cases
     # Rates of the fast paths, for projecting the pipeline's hours (python -m bench.projection).
     set_tf32(precision, device)
-    by_name = {c["case"]: c for c in cases}
-    result["rates"] = {"supernet_train": by_name["supernet training (uniform)"]["fast"], "standalone_train": chosen,
+    result["rates"] = {"supernet_train": supernet["fast"], "standalone_train": chosen,
                        "standalone_train_one": one_at_a_time, "eval_single": eval_rate(fast_cfg, fast, False, device),
-                       "eval_all64": cases[-1]["fast"]}
+                       "eval_all64": evaluation["fast"]}
     return result
 
 

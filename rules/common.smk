@@ -43,7 +43,7 @@ def metric_files(name, experiments=None):
 
 
 # -- studies (Tables 3-4, Figures 4-9) --
-from wsnas.studies import group_run_name, prefix_run_name, study_config, study_runs
+from wsnas.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 
 STUDY_RUNS = study_runs(config)
 STUDIES = config["studies"]
@@ -56,11 +56,3 @@ def study_tables(run):
 def study_metric_files(names):
     return expand("results/metrics/studies/{run}.csv", run=names)
 
-
-def group_runs():
-    return list(dict.fromkeys(group_run_name(g, m) for g in STUDIES["group"]["groupings"] for m in STUDIES["group"]["groups"]))
-
-
-def prefix_runs(epochs=None):
-    p = STUDIES["prefix"]
-    return [prefix_run_name(e, k) for e in ([epochs] if epochs else p["epochs"]) for k in p["cells"]]

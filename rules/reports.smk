@@ -61,7 +61,7 @@ rule fig3_rank_distribution:
 
 rule table3a_group_sharing:
     input:
-        metrics=study_metric_files(group_runs()),
+        metrics=study_metric_files(group_run_names(config)),
     output:
         report(multiext("reports/tables/table3a_group_sharing", ".csv", ".md", ".tex"), category="Tables"),
     log:
@@ -74,7 +74,7 @@ rule table3a_group_sharing:
 
 rule table3b_prefix_sharing:
     input:
-        metrics=study_metric_files(prefix_runs(STUDIES["prefix"]["epochs"][0])),
+        metrics=study_metric_files(prefix_run_names(config, STUDIES["prefix"]["epochs"][0])),
     output:
         report(multiext("reports/tables/table3b_prefix_sharing", ".csv", ".md", ".tex"), category="Tables"),
     log:
@@ -87,7 +87,7 @@ rule table3b_prefix_sharing:
 
 rule table4_prefix_details:
     input:
-        metrics=study_metric_files(prefix_runs()),
+        metrics=study_metric_files(prefix_run_names(config)),
     output:
         report(multiext("reports/tables/table4_prefix_details", ".csv", ".md", ".tex"), category="Tables"),
     log:
@@ -133,7 +133,7 @@ rule fig5_dense:
 
 rule fig6_group_curves:
     input:
-        group="results/studies/{run}/0/dense.csv".format(run=group_run_name(STUDIES["group"]["groupings"][0], STUDIES["group"]["figure6_groups"])),
+        group=f"results/studies/{figure6_run_name(config)}/0/dense.csv",
         shared="results/studies/group-m1/0/dense.csv",
         ground_truth="results/ground_truth/summary.csv",
     output:

@@ -15,11 +15,12 @@ JSON). The evaluation time of a child-image when n children share a pass is mode
 the part that is shared). Metrics, tables and figures cost seconds and are left out.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .pipeline import ground_truth_config, run_config
-from .sharing import assignment, groups_of
-from .studies import group_run_name, prefix_run_name, study_config, study_runs
+from .studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
+from .study_training import group_members
 
 #: Official split sizes; the digits split follows ``wsnas.data.load_digits_split``.
 CIFAR10_SIZES = (50_000, 10_000)
@@ -79,24 +80,24 @@ def jobs(config: dict) -> dict[tuple, Work]:
             work = Work(standalone=n * _train_images(cfg))
             work.add_eval(1, n * cfg["train"]["epochs"] * n_test)  # each child after every epoch
             out[("train_ground_truth", seed, chunk)] = work
-    s = config["studies"]
     for name, run in study_runs(config).items():
         for i in range(run["instances"]):
             cfg = study_config(config, name, i)
-            networks = groups_of(assignment(cfg["sharing"], cfg["model"]["num_cells"]))
-            work = Work()
-            if cfg["sharing"]["mode"] == "group" and len(networks) > 1:
-                work.standalone = len(networks) * _train_images(cfg)
-            else:
-                work.supernet = _train_images(cfg)
             dense = cfg["train"]["dense_eval_steps"]
-            if cfg["sharing"]["mode"] == "group":
+            work = Work()
+            if cfg["sharing"]["mode"] == "group":  # one network per group, as wsnas.study_training trains them
+                networks = group_members(cfg["sharing"])
+                if len(networks) > 1:
+                    work.standalone = len(networks) * _train_images(cfg)
+                else:
+                    work.supernet = _train_images(cfg)
                 for members in networks:  # each network evaluates its own children
                     work.add_eval(len(members), dense * len(members) * n_test)
             else:  # one network: the stem (and any shared cells) computed once per pass
+                work.supernet = _train_images(cfg)
                 work.add_eval(64, dense * 64 * n_test)
             out[("train_study", name, i)] = work
-    f = s["finetune"]
+    f = config["studies"]["finetune"]
     cfg = run_config(config, f["experiment"], f["instance"])
     for epoch in f["snapshots"]:
         work = Work(finetune=64 * f["steps"] * cfg["train"]["batch_size"])
@@ -117,24 +118,22 @@ def targets(config: dict) -> dict[str, set]:
     runs = study_runs(config)
     study = lambda names, instances=None: {  # noqa: E731
         ("train_study", n, i) for n in names for i in (instances if instances is not None else range(runs[n]["instances"]))}
-    g, p = s["group"], s["prefix"]
-    group_names = list(dict.fromkeys(group_run_name(grouping, m) for grouping in g["groupings"] for m in g["groups"]))
-    prefix_names = lambda epochs: [prefix_run_name(e, k) for e in epochs for k in p["cells"]]  # noqa: E731
+    first_epochs = s["prefix"]["epochs"][0]
     every = supernets(config["experiments"])
     t = {
         "ground_truth": gt,
         "table1_stability": every | gt,
         "table2_ground_truth": every | gt,
-        "table3a_group_sharing": study(group_names) | gt,
-        "table3b_prefix_sharing": study(prefix_names(p["epochs"][:1])) | gt,
-        "table4_prefix_details": study(prefix_names(p["epochs"])) | gt,
+        "table3a_group_sharing": study(group_run_names(config)) | gt,
+        "table3b_prefix_sharing": study(prefix_run_names(config, first_epochs)) | gt,
+        "table4_prefix_details": study(prefix_run_names(config)) | gt,
         "fig2_stau_per_epoch": supernets(a["figure2_experiments"]) | gt,
         "fig3_rank_distribution": supernets([a["figure3_experiment"]])
         | supernets([a["epochs_experiment"]], [a["epochs_instance"]]) | gt,
         "fig4_finetune": {("finetune", e) for e in s["finetune"]["snapshots"]}
         | {("train_supernet", s["finetune"]["experiment"], s["finetune"]["instance"])} | gt,
         "fig5_dense": study(["fig5a", "fig5b"], [0]) | gt,
-        "fig6_group_curves": study([group_run_name(g["groupings"][0], g["figure6_groups"]), "group-m1"], [0]) | gt,
+        "fig6_group_curves": study([figure6_run_name(config), "group-m1"], [0]) | gt,
         "fig7_dense_long": study(["fig7"], [0]) | gt,
         "fig8_bn_momentum": study(["fig8_bn01", "fig8_bn09"]) | gt,
         "fig9_sgd_momentum": study(["fig9"], [0]) | gt,
@@ -165,9 +164,7 @@ def projection(config: dict, rates: dict) -> list[dict]:
     return rows
 
 
-def rule_counts(keys) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key in keys:
-        counts[key[0]] = counts.get(key[0], 0) + 1
-    return counts
+def rule_counts(keys) -> Counter:
+    """Jobs per rule of a set of ``jobs`` keys."""
+    return Counter(key[0] for key in keys)
 

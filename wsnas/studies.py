@@ -24,6 +24,23 @@ def prefix_run_name(epochs: int, k: int) -> str:
     return f"prefix-e{epochs}-k{k}"
 
 
+def group_run_names(config: dict) -> list[str]:
+    """Table 3a's runs, each once (m = 1 and m = 64 serve both groupings)."""
+    g = config["studies"]["group"]
+    return list(dict.fromkeys(group_run_name(grouping, m) for grouping in g["groupings"] for m in g["groups"]))
+
+
+def prefix_run_names(config: dict, epochs: int | None = None) -> list[str]:
+    """Table 4's runs (every epoch count), or Table 3b's (one epoch count)."""
+    p = config["studies"]["prefix"]
+    return [prefix_run_name(e, k) for e in ([epochs] if epochs else p["epochs"]) for k in p["cells"]]
+
+
+def figure6_run_name(config: dict) -> str:
+    g = config["studies"]["group"]
+    return group_run_name(g["groupings"][0], g["figure6_groups"])
+
+
 def study_runs(config: dict) -> dict[str, dict]:
     """Name -> {kind, instances, settings} of every study run the configuration asks for."""
     s = config["studies"]
