@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+
+from wsnas.pipeline import ground_truth_config
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
@@ -21,6 +24,7 @@ pytestmark = [
                        reason="needs root to install and run slurmctld/slurmd/munged (or WSNAS_SLURM_TESTS=0)"),
 ]
 GPU_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth"}
+TEST_CONFIG = yaml.safe_load((ROOT / "config/test.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +76,11 @@ def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(clus
         found = running_job(cluster, "train_ground_truth")
         if found:
             seed, chunk = found[1].split("_wildcards_")[1].split("_")
-            children = list((work / f"results/checkpoints/ground_truth/seed{seed}").glob("*/*/"))
-            if len(children) >= 2:
+            # Only this job's own children count: the seed's other chunk may be running beside it, and
+            # cancelling a job that has written no checkpoint yet would leave nothing to resume from.
+            own = set(ground_truth_config(TEST_CONFIG, int(seed), int(chunk))["train"]["children"])
+            saved = (work / f"results/checkpoints/ground_truth/seed{seed}").glob("*/*/epoch_*.pt")
+            if len({path.parent.name for path in saved} & own) >= 2:
                 subprocess.run(["scancel", found[0]], env=cluster, check=True)
                 cancelled = (seed, chunk)
         time.sleep(0.2)
