@@ -9,11 +9,10 @@ import pytest
 
 from bench import projection as projection_cli
 from wsnas import config, cost
-from wsnas.data import prepare
+from wsnas.data import prepare, split_sizes
 
-from test_pipeline import ROOT, TEST_CONFIG, planned_jobs
+from test_pipeline import COSTED_RULES, ROOT, TEST_CONFIG, planned_jobs
 
-COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
 RATES = {"supernet_train": 300.0, "standalone_train": 400.0, "standalone_train_one": 250.0,
          "eval_single": 1000.0, "eval_all64": 3000.0}
 
@@ -21,7 +20,7 @@ RATES = {"supernet_train": 300.0, "standalone_train": 400.0, "standalone_train_o
 def test_digits_sizes_match_the_prepared_dataset():
     cfg = config.load(ROOT / "config" / "config.yaml", [])
     prepared = prepare(cfg["data"])
-    assert cost.dataset_sizes(cfg["data"]) == (len(prepared["train_y"]), len(prepared["test_y"]))
+    assert split_sizes(cfg["data"]) == (len(prepared["train_y"]), len(prepared["test_y"]))
 
 
 def test_work_of_jobs_follows_the_config():

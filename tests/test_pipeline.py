@@ -17,6 +17,8 @@ from wsnas.config import load as load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
+#: The rules whose jobs the cost model (wsnas.cost) counts: every training and evaluation rule.
+COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.slow
 
@@ -179,8 +181,7 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
     assert jobs["train_study"] == (5 * 2 + 2) * 10 + 5 * 2 * 10
     # the cost model (python -m bench.projection) plans the same paper-scale jobs
     planned = cost.rule_counts(cost.targets(load_config(ROOT / "config" / "paper.yaml", []))["all_tables"])
-    costed = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
-    assert planned == {rule: n for rule, n in jobs.items() if rule in costed}
+    assert planned == {rule: n for rule, n in jobs.items() if rule in COSTED_RULES}
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", text)
     gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study"}
     seen = set()

@@ -18,22 +18,10 @@ the part that is shared). Metrics, tables and figures cost seconds and are left 
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .data import split_sizes
 from .pipeline import ground_truth_config, run_config
 from .studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from .study_training import group_members
-
-#: Official split sizes; the digits split follows ``wsnas.data.load_digits_split``.
-CIFAR10_SIZES = (50_000, 10_000)
-DIGITS_IMAGES = 1797
-
-
-def dataset_sizes(data_cfg: dict) -> tuple[int, int]:
-    """(training images, ranking images) of the configured dataset."""
-    if data_cfg["name"] == "cifar10":
-        return CIFAR10_SIZES
-    n_test = int(round(data_cfg["test_fraction"] * DIGITS_IMAGES))
-    return DIGITS_IMAGES - n_test, n_test * data_cfg["test_copies"]
-
 
 @dataclass
 class Work:
@@ -58,12 +46,12 @@ class Work:
 
 def _train_images(cfg: dict) -> float:
     """Images of ``train.epochs`` epochs (an epoch is the whole training split, its last batch smaller)."""
-    return cfg["train"]["epochs"] * dataset_sizes(cfg["data"])[0]
+    return cfg["train"]["epochs"] * split_sizes(cfg["data"])[0]
 
 
 def jobs(config: dict) -> dict[tuple, Work]:
     """(rule, wildcards...) -> Work, for every training and evaluation job the configuration defines."""
-    _, n_test = dataset_sizes(config["data"])
+    _, n_test = split_sizes(config["data"])
     out = {}
     for experiment, exp in config["experiments"].items():
         for i in range(exp["instances"]):

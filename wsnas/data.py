@@ -34,6 +34,9 @@ CIFAR10_MD5 = {
     "test_batch": "40351d587109b95175f43aff81a1287e",
 }
 AUGMENT_DEFAULTS = {"cifar10": {"crop_padding": 4, "flip": True}, "digits": {"crop_padding": 1, "flip": False}}
+#: Training and test images of the official CIFAR-10 split; images in scikit-learn's digits.
+CIFAR10_SIZES = (50_000, 10_000)
+DIGITS_IMAGES = 1797
 FORMAT_VERSION = 1
 
 
@@ -119,6 +122,19 @@ def random_crop_flip(x, generator, pad: int, flip: bool):
     return x
 
 
+def digits_test_size(n_images: int, test_fraction: float) -> int:
+    """Images held out for ranking by the seeded digits split."""
+    return int(round(test_fraction * n_images))
+
+
+def split_sizes(data_cfg: dict) -> tuple[int, int]:
+    """(training images, ranking images, noisy copies included) of the configured dataset, without loading it."""
+    if data_cfg["name"] == "cifar10":
+        return CIFAR10_SIZES
+    n_test = digits_test_size(DIGITS_IMAGES, data_cfg["test_fraction"])
+    return DIGITS_IMAGES - n_test, n_test * data_cfg["test_copies"]
+
+
 def load_digits_split(resolution: int, test_fraction: float, split_seed: int):
     """scikit-learn's digits as float images in [0, 1], N x 3 x res x res, with a seeded split."""
     from sklearn.datasets import load_digits
@@ -130,7 +146,7 @@ def load_digits_split(resolution: int, test_fraction: float, split_seed: int):
     images = images.clamp(0, 1).expand(-1, 3, -1, -1).contiguous()
     labels = torch.tensor(digits.target, dtype=torch.int64)
     perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(split_seed))
-    n_test = int(round(test_fraction * len(labels)))
+    n_test = digits_test_size(len(labels), test_fraction)
     test, train = perm[:n_test], perm[n_test:]
     return images[train], labels[train], images[test], labels[test]
 
