@@ -5,9 +5,15 @@ sys.path.insert(0, workflow.basedir)
 
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
+from wsnas.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
+from wsnas.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
+from wsnas.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
+from wsnas.tables import provenance
 
 try:  # one line naming the bad key, before any job starts
     validate_wsnas_config(config, "config")
+    check_experiment_names(config)
+    STUDY_RUNS = study_runs(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
 
@@ -42,10 +48,16 @@ def metric_files(name, experiments=None):
     return expand("results/metrics/{experiment}/{name}.csv", experiment=experiments or EXPERIMENTS, name=name)
 
 
-# -- studies (Tables 3-4, Figures 4-9) --
-from wsnas.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
+# -- params: what each job's result depends on (wsnas.settings); Snakemake reruns a job when they change --
+PROVENANCE = provenance(config)
 
-STUDY_RUNS = study_runs(config)
+
+def config_sections(*names):
+    """The config sections a report job reads (reports are cheap: a whole section is exact enough)."""
+    return {name: config[name] for name in names}
+
+
+# -- studies (Tables 3-4, Figures 4-9) --
 STUDIES = config["studies"]
 
 

@@ -2,7 +2,7 @@ rule prepare_data:
     output:
         "results/data/{dataset}.pt",
     params:
-        data=config["data"],
+        settings=data_settings(config["data"]),
     log:
         "results/logs/prepare_data/{dataset}.log",
     conda:

@@ -1,6 +1,3 @@
-from wsnas.pipeline import ground_truth_config
-
-
 rule train_ground_truth:
     """Children trained alone from scratch (one seed, one chunk of ground_truth.chunks); resumable."""
     input:
@@ -9,7 +6,7 @@ rule train_ground_truth:
         "results/ground_truth/seed{seed}/chunk{chunk}.csv",
     params:
         checkpoints="results/checkpoints/ground_truth/seed{seed}",
-        run=lambda w: {k: ground_truth_config(config, int(w.seed), int(w.chunk))[k] for k in ("data", "model", "train")},
+        settings=lambda w: training_settings(ground_truth_config(config, int(w.seed), int(w.chunk)), evaluates=True),
     log:
         "results/logs/train_ground_truth/seed{seed}/chunk{chunk}.log",
     threads: 1

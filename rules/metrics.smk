@@ -8,7 +8,7 @@ rule experiment_metrics:
         gt_metrics="results/metrics/{experiment}/gt_metrics.csv",
         last_epochs="results/metrics/{experiment}/last_epochs.csv",
     params:
-        analysis=config["analysis"],
+        last_epochs=config["analysis"]["last_epochs"],
     log:
         "results/logs/experiment_metrics/{experiment}.log",
     conda:
@@ -38,7 +38,7 @@ rule random_rank:
     output:
         "results/metrics/random_rank.csv",
     params:
-        analysis=config["analysis"],
+        analysis={k: config["analysis"][k] for k in ("random_rankings", "random_seed")},
     log:
         "results/logs/random_rank.log",
     conda:

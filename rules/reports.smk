@@ -6,6 +6,9 @@ rule table1_stability:
         gt_stability="results/metrics/ground_truth/stability_per_epoch.csv",
     output:
         report(multiext("reports/tables/table1_stability", ".csv", ".md", ".tex"), category="Tables"),
+    params:
+        config=config_sections("experiments", "analysis"),
+        provenance=PROVENANCE,
     log:
         "results/logs/table1_stability.log",
     conda:
@@ -20,6 +23,9 @@ rule table2_ground_truth:
         gt_seed_metrics="results/metrics/ground_truth/gt_metrics.csv",
     output:
         report(multiext("reports/tables/table2_ground_truth", ".csv", ".md", ".tex"), category="Tables"),
+    params:
+        config=config_sections("experiments", "analysis"),
+        provenance=PROVENANCE,
     log:
         "results/logs/table2_ground_truth.log",
     conda:
@@ -34,6 +40,8 @@ rule fig2_stau_per_epoch:
         gt_stability="results/metrics/ground_truth/stability_per_epoch.csv",
     output:
         report(multiext("reports/figures/fig2_stau_per_epoch", ".pdf", ".png"), category="Figures"),
+    params:
+        config=config_sections("experiments", "analysis"),
     log:
         "results/logs/fig2_stau_per_epoch.log",
     conda:
@@ -46,11 +54,13 @@ rule fig3_rank_distribution:
     input:
         instances=accuracy_tables(config["analysis"]["figure3_experiment"]),
         epochs_instance="results/supernet/{e}/{i}/accuracy.csv".format(
-            e=config["analysis"]["epochs_experiment"], i=config["analysis"]["epochs_instance"]
+            e=config["analysis"]["epochs_experiment"], i=epochs_instance(config)
         ),
         ground_truth="results/ground_truth/summary.csv",
     output:
         report(multiext("reports/figures/fig3_rank_distribution", ".pdf", ".png"), category="Figures"),
+    params:
+        config=config_sections("experiments", "analysis"),
     log:
         "results/logs/fig3_rank_distribution.log",
     conda:
@@ -64,6 +74,9 @@ rule table3a_group_sharing:
         metrics=study_metric_files(group_run_names(config)),
     output:
         report(multiext("reports/tables/table3a_group_sharing", ".csv", ".md", ".tex"), category="Tables"),
+    params:
+        config=config_sections("studies"),
+        provenance=PROVENANCE,
     log:
         "results/logs/table3a_group_sharing.log",
     conda:
@@ -77,6 +90,9 @@ rule table3b_prefix_sharing:
         metrics=study_metric_files(prefix_run_names(config, STUDIES["prefix"]["epochs"][0])),
     output:
         report(multiext("reports/tables/table3b_prefix_sharing", ".csv", ".md", ".tex"), category="Tables"),
+    params:
+        config=config_sections("studies"),
+        provenance=PROVENANCE,
     log:
         "results/logs/table3b_prefix_sharing.log",
     conda:
@@ -90,6 +106,9 @@ rule table4_prefix_details:
         metrics=study_metric_files(prefix_run_names(config)),
     output:
         report(multiext("reports/tables/table4_prefix_details", ".csv", ".md", ".tex"), category="Tables"),
+    params:
+        config=config_sections("studies"),
+        provenance=PROVENANCE,
     log:
         "results/logs/table4_prefix_details.log",
     conda:
@@ -105,6 +124,7 @@ rule fig4_finetune:
     output:
         report(multiext("reports/figures/fig4_finetune", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig4_finetune",
     log:
         "results/logs/fig4_finetune.log",
@@ -122,6 +142,7 @@ rule fig5_dense:
     output:
         report(multiext("reports/figures/fig5_dense", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig5_dense",
     log:
         "results/logs/fig5_dense.log",
@@ -139,6 +160,7 @@ rule fig6_group_curves:
     output:
         report(multiext("reports/figures/fig6_group_curves", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig6_group_curves",
     log:
         "results/logs/fig6_group_curves.log",
@@ -155,6 +177,7 @@ rule fig7_dense_long:
     output:
         report(multiext("reports/figures/fig7_dense_long", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig7_dense_long",
     log:
         "results/logs/fig7_dense_long.log",
@@ -172,6 +195,7 @@ rule fig8_bn_momentum:
     output:
         report(multiext("reports/figures/fig8_bn_momentum", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig8_bn_momentum",
     log:
         "results/logs/fig8_bn_momentum.log",
@@ -188,6 +212,7 @@ rule fig9_sgd_momentum:
     output:
         report(multiext("reports/figures/fig9_sgd_momentum", ".pdf", ".png"), category="Figures"),
     params:
+        config=config_sections("studies"),
         figure="fig9_sgd_momentum",
     log:
         "results/logs/fig9_sgd_momentum.log",
@@ -231,7 +256,8 @@ rule paper_comparison:
     output:
         report(multiext("reports/paper_comparison", ".md", ".html"), category="Report"),
     params:
-        reference=config["reference"],
+        config=config_sections("experiments", "studies", "reference"),
+        provenance=PROVENANCE,
     log:
         "results/logs/paper_comparison.log",
     conda:

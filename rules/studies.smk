@@ -6,7 +6,7 @@ rule train_study:
         "results/studies/{run}/{instance}/dense.csv",
     params:
         checkpoints="results/checkpoints/studies/{run}/{instance}",
-        run=lambda w: {k: study_config(config, w.run, int(w.instance))[k] for k in ("data", "model", "sharing", "train")},
+        settings=lambda w: training_settings(study_config(config, w.run, int(w.instance))),
     log:
         "results/logs/train_study/{run}/{instance}.log",
     threads: 1
@@ -41,7 +41,9 @@ rule finetune:
     output:
         "results/finetune/epoch{epoch}.csv",
     params:
-        finetune=STUDIES["finetune"],
+        settings=finetune_settings(
+            run_config(config, STUDIES["finetune"]["experiment"], STUDIES["finetune"]["instance"]), STUDIES["finetune"]["steps"]
+        ),
     log:
         "results/logs/finetune/epoch{epoch}.log",
     threads: 1

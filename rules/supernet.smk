@@ -1,6 +1,3 @@
-from wsnas.pipeline import run_config
-
-
 rule train_supernet:
     """One supernet instance. Per-epoch checkpoints go to a folder that is not a declared output (a failed
     or preempted job keeps them and its rerun resumes); the manifest is written last."""
@@ -10,7 +7,7 @@ rule train_supernet:
         manifest="results/supernet/{experiment}/{instance}/manifest.json",
     params:
         checkpoints="results/checkpoints/supernet/{experiment}/{instance}",
-        run=lambda w: {k: run_config(config, w.experiment, int(w.instance))[k] for k in ("data", "model", "sharing", "train")},
+        settings=lambda w: training_settings(run_config(config, w.experiment, int(w.instance))),
     log:
         "results/logs/train_supernet/{experiment}/{instance}.log",
     threads: 1
@@ -28,7 +25,7 @@ rule evaluate_subnets:
     output:
         "results/supernet/{experiment}/{instance}/accuracy.csv",
     params:
-        evaluate=config["evaluate"],
+        settings=evaluate_job_settings(config),
     log:
         "results/logs/evaluate_subnets/{experiment}/{instance}.log",
     threads: 1

@@ -19,11 +19,12 @@ pytestmark = pytest.mark.slow
 TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv"]
 
 
-def config_file(tmp_path, **sections):
+def config_file(tmp_path, name="config.yaml", **sections):
+    """config/test.yaml with some keys of some sections replaced, written to ``tmp_path / name``."""
     cfg = yaml.safe_load((ROOT / "config/test.yaml").read_text())
     for section, values in sections.items():
         cfg.setdefault(section, {}).update(values)
-    path = tmp_path / "config.yaml"
+    path = tmp_path / name
     path.write_text(yaml.safe_dump(cfg))
     return path
 

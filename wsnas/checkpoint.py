@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from .errors import WsnasError
+from .settings import protocol_error
 
 log = logging.getLogger("wsnas")
 EPOCH_FILE = re.compile(r"^epoch_(\d{4,})\.pt$")
@@ -96,3 +97,15 @@ def prune(folder, keep_last: int) -> None:
     files = list(epoch_files(folder).values())
     for path in files[:-keep_last]:
         path.unlink(missing_ok=True)
+
+
+def load_model_state(model, state: dict, source) -> None:
+    """Load a checkpoint's weights into ``model``: refused with one line when the checkpoint comes from
+    another protocol (``wsnas.settings.PROTOCOL_VERSION``) or another model/sharing configuration."""
+    refused = protocol_error(state.get("protocol"), f"checkpoint {source}")
+    if refused:
+        raise WsnasError(refused)
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, RuntimeError):
+        raise WsnasError(f"checkpoint {source} does not match config sections model/sharing; pass the config it was trained with") from None

@@ -38,11 +38,22 @@ def cmd_train_supernet(args):
 
     cfg = _cfg(args)
     data = runtime.device_data(cfg, args.data, args.threads)
-    trainer = train.train_supernet(cfg, data, args.checkpoints)
+    if cfg["sharing"]["mode"] == "group":
+        # The paper's group sharing (Sec. 4.2): m independent networks, each trained for the full schedule
+        # on its own children, as the pipeline's study runs do; the checkpoints go to one folder per group.
+        from .study_training import train_groups
+
+        if args.manifest:
+            raise WsnasError("--manifest: sharing.mode=group trains one network per group (checkpoint folders "
+                             f"{args.checkpoints}/group00 ...); drop --manifest and use --dense-out")
+        dense = train_groups(cfg, data, args.checkpoints)
+    else:
+        trainer = train.train_supernet(cfg, data, args.checkpoints)
+        dense = trainer.dense_table()
+        if args.manifest:
+            manifest.write(args.checkpoints, args.manifest, history=trainer.history)
     if args.dense_out:
-        trainer.dense_table().to_csv(args.dense_out, index=False)
-    if args.manifest:
-        manifest.write(args.checkpoints, args.manifest, history=trainer.history)
+        dense.to_csv(args.dense_out, index=False)
 
 
 def cmd_train_standalone(args):
@@ -64,10 +75,7 @@ def cmd_evaluate(args):
     data = runtime.device_data(cfg, args.data, args.threads)
     state = checkpoint.load_checkpoint(args.checkpoint)
     model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes).to(data.device)
-    try:
-        model.load_state_dict(state["model"])
-    except (KeyError, RuntimeError):
-        raise WsnasError(f"checkpoint {args.checkpoint} does not match config sections model/sharing; pass the config it was trained with") from None
+    checkpoint.load_model_state(model, state, args.checkpoint)
     acc, loss = evaluate.evaluate_children(model, data, cfg["evaluate"])
     table = evaluate.accuracy_table(acc, loss, epoch=int(state["epoch"]))
     if args.out:

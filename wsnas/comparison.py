@@ -17,7 +17,7 @@ from . import analysis, metrics
 from .errors import WsnasError
 from .results import read_table
 from .space import CHILD_IDS
-from .tables import format_mean_std, provenance
+from .tables import format_mean_std
 
 TAU_TOLERANCE, RANK_TOLERANCE = 0.10, 5.0
 _T1 = {"s_tau": ("S-Tau", "s_tau_std"), "max_tau": ("Max Tau", None), "min_tau": ("Min Tau", None)}
@@ -91,7 +91,7 @@ def reference_section(config, gt_mean, final_accuracies: dict[str, list]) -> str
     return "\n".join(lines)
 
 
-def write_report(config, compared: pd.DataFrame, outputs, reference_md: str = "") -> None:
+def write_report(config, provenance: str, compared: pd.DataFrame, outputs, reference_md: str = "") -> None:
     paths = {Path(p).suffix: Path(p) for p in outputs}
     view = pd.DataFrame({
         "Table": compared["table"], "Row": compared["row"], "Column": compared["column"], "Metric": compared["metric"],
@@ -103,7 +103,7 @@ def write_report(config, compared: pd.DataFrame, outputs, reference_md: str = ""
     k = config["studies"]["window"]
     header = [
         "# Paper vs reproduced: Deeper Insights into Weight Sharing in NAS", "",
-        f"**Configuration:** {provenance(config)}.",
+        f"**Configuration:** {provenance}.",
         f"Studies: window k = {k} mini-batches (paper 64), dense evaluation over the last "
         f"{config['studies']['dense_steps']} (paper 128), group sharing {config['studies']['group']['instances']} instances, "
         f"prefix sharing {config['studies']['prefix']['instances']} instances x epochs {config['studies']['prefix']['epochs']} (paper 2000 and 200).", "",

@@ -19,9 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .data import split_sizes
-from .pipeline import ground_truth_config, run_config
+from .runs import epochs_instance, ground_truth_config, run_config
 from .studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
-from .study_training import group_members
+from .sharing import group_members
 
 @dataclass
 class Work:
@@ -117,7 +117,7 @@ def targets(config: dict) -> dict[str, set]:
         "table4_prefix_details": study(prefix_run_names(config)) | gt,
         "fig2_stau_per_epoch": supernets(a["figure2_experiments"]) | gt,
         "fig3_rank_distribution": supernets([a["figure3_experiment"]])
-        | supernets([a["epochs_experiment"]], [a["epochs_instance"]]) | gt,
+        | supernets([a["epochs_experiment"]], [epochs_instance(config)]) | gt,
         "fig4_finetune": {("finetune", e) for e in s["finetune"]["snapshots"]}
         | {("train_supernet", s["finetune"]["experiment"], s["finetune"]["instance"])} | gt,
         "fig5_dense": study(["fig5a", "fig5b"], [0]) | gt,

@@ -1,4 +1,4 @@
-"""Figures 2 and 3 of seed 002 (matplotlib/seaborn, sized for a paper column)."""
+"""Figures 2 and 3 of Zhang et al. 2020 (matplotlib/seaborn, sized for a paper column)."""
 
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import seaborn as sns  # noqa: E402
 
 from . import analysis  # noqa: E402
 from .results import read_table  # noqa: E402
+from .runs import epochs_instance  # noqa: E402
 from .space import CHILD_IDS  # noqa: E402
 
 
@@ -62,6 +63,6 @@ def fig3_rank_distribution(config, inputs, outputs):
     _boxes(axes[0], analysis.rank_distribution(finals, gt), f"(a) {label}: {len(finals)} instances, last epoch")
     elabel = config["experiments"][a["epochs_experiment"]]["label"]
     _boxes(axes[1], analysis.rank_distribution([r.values for _, r in last.iterrows()], gt),
-           f"(b) {elabel}, instance {a['epochs_instance']}: last {len(last)} epochs")
+           f"(b) {elabel}, instance {epochs_instance(config)}: last {len(last)} epochs")
     fig.tight_layout()
     _save(fig, outputs)

@@ -1,7 +1,8 @@
-"""The network of seed 002 (Sec. 3.1, Appendix A.1) with weight copies chosen per child.
+"""The network of Zhang et al. 2020 (Sec. 3.1, Appendix A.1) with weight copies chosen per child.
 
 stem (conv3x3 3->48, BN, conv3x3 48->48, BN) -> 4 identical cells without downsampling -> global average
-pooling -> Linear(32 -> classes). A cell: x0 = BN(conv1x1(ReLU(x))) to 16 channels; x1 = O01(x0);
+pooling -> Linear(32 -> classes). A cell: x0 = BN(conv1x1(ReLU(x))) to 16 channels, the BN without affine
+parameters as in the authors' ``models/search_cells.py`` (58,074 parameters in all); x1 = O01(x0);
 x2 = O02(x0) + O12(x1); output concat(x1, x2) (32 channels).
 
 ``WeightSharingNet`` holds, for each slot, as many copies as the sharing assignment (``wsnas.sharing``)
@@ -9,6 +10,8 @@ asks for; ``forward(x, child)`` routes through the child's copies and operations
 full, group, prefix and standalone sharing. ``forward_weighted`` is the continuous relaxation of the cell
 (a softmax-weighted sum of all operations per edge) for DARTS-style search (seed 003).
 """
+
+import copy
 
 import torch
 from torch import nn
@@ -39,7 +42,7 @@ class Cell(nn.Module):
         self.preprocess = Chain(
             nn.ReLU(inplace=False),
             nn.Conv2d(in_channels, channels, 1, bias=False),
-            nn.BatchNorm2d(channels, momentum=bn_momentum),
+            nn.BatchNorm2d(channels, momentum=bn_momentum, affine=False),
         )
         self.edges = nn.ModuleList(
             nn.ModuleList(build(channels, bn_momentum) for build in BUILDERS) for _ in range(3)
@@ -85,13 +88,19 @@ def _memo(cache, key, compute):
 
 
 class WeightSharingNet(nn.Module):
-    """Stem, cells and head, each slot holding the weight copies that the sharing assignment names."""
+    """Stem, cells and head, each slot holding the weight copies that the sharing assignment names.
+
+    ``sharing.copy_init``: ``identical`` (the authors') builds copy 0 of every slot in the order of a
+    fully shared network and clones it into the other copies, so every copy starts from one
+    initialisation and copy 0 equals the ``full`` network of the same seed (the authors save one
+    freshly initialised state per child, ``architect.py``); ``independent`` draws each copy afresh."""
 
     def __init__(self, model_cfg: dict, sharing_cfg: dict, in_channels: int = 3, classes: int = 10):
         super().__init__()
         m = model_cfg
         self.num_cells = m["num_cells"]
         self.assign = assignment(sharing_cfg, self.num_cells)
+        identical = sharing_cfg.get("copy_init", "identical") == "identical"
         self.slots = nn.ModuleDict()
         for name in slot_names(self.num_cells):
             copies = max(self.assign[name]) + 1
@@ -102,8 +111,37 @@ class WeightSharingNet(nn.Module):
             else:
                 cin = m["stem_channels"] if name == "cell0" else 2 * m["cell_channels"]
                 make = lambda cin=cin: Cell(cin, m["cell_channels"], m["bn_momentum"])  # noqa: E731
-            self.slots[name] = nn.ModuleList(make() for _ in range(copies))
+            if identical:
+                first = make()
+                self.slots[name] = nn.ModuleList([first, *(copy.deepcopy(first) for _ in range(copies - 1))])
+            else:
+                self.slots[name] = nn.ModuleList(make() for _ in range(copies))
         self._ops = [parse_child(c) for c in CHILD_IDS]
+        # Slots with several copies: the parameters of each copy, and which copies may hold a gradient.
+        self._copy_params = {s: [list(c.parameters()) for c in cs] for s, cs in self.slots.items() if len(cs) > 1}
+        self.gradients_restored()
+
+    def gradients_restored(self) -> None:
+        """Any copy may hold a gradient now (after construction, or after gradients were recreated on a
+        resume): the next ``release_other_copies`` checks them all."""
+        self._holding = {s: set(range(len(ps))) for s, ps in self._copy_params.items()}
+
+    def release_other_copies(self, child: int) -> None:
+        """Set the gradient of every weight copy that ``child`` does not use to None, so that the optimiser
+        leaves it alone (no weight decay, no momentum) until a child that uses it trains again.
+
+        The authors keep one set of tensors and swap each child's private values in and out
+        (``architect.py`` save/restore, with the optimiser state), so a private copy moves only on its own
+        child's steps, while the shared weights keep old PyTorch's zeroed gradients. Call after
+        ``zero_grad(set_to_none=False)``; a no-op for fully shared networks."""
+        for slot, copies in self._copy_params.items():
+            keep = self.assign[slot][child]
+            holding = self._holding[slot]
+            for index in holding - {keep}:
+                for p in copies[index]:
+                    p.grad = None
+            holding.clear()
+            holding.add(keep)
 
     def modules_of(self, child: int) -> list[nn.Module]:
         """The modules (one copy per slot) that child ``child`` (index into CHILD_IDS) runs through."""

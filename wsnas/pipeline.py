@@ -12,40 +12,21 @@ from pathlib import Path
 import pandas as pd
 
 from . import analysis, manifest, runtime
-from .checkpoint import load_checkpoint
-from .config import merged
+from .checkpoint import load_checkpoint, load_model_state
 from .errors import WsnasError
 from .results import read_table, write_csv
+from .runs import ground_truth_config, run_config
+from .settings import fingerprint
 from .space import CHILD_IDS
-from .train import fingerprint
 
 log = logging.getLogger("wsnas")
 
 
 # -- configuration of one job ---------------------------------------------------------------------------
-def run_config(config: dict, experiment: str, instance: int) -> dict:
-    """Training config of one supernet instance: the experiment's child order, and its varied seed set to
-    the instance number (Table 1: different init seeds, or different child orders)."""
-    try:
-        exp = config["experiments"][experiment]
-    except KeyError:
-        raise WsnasError(f"experiment {experiment!r} is not in config key 'experiments'") from None
-    return merged(config, train={"child_order": exp["child_order"], exp["vary"]: int(instance)})
-
-
-def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
-    """Standalone training of one seed's children (init and data-order seed = ``seed``)."""
-    gt = config["ground_truth"]
-    per_chunk = len(CHILD_IDS) // gt["chunks"]
-    children = list(CHILD_IDS[chunk * per_chunk:(chunk + 1) * per_chunk])
-    return merged(config, sharing={"mode": "full"}, train={
-        "init_seed": int(seed), "data_seed": int(seed), "children": children,
-        "epochs": gt["epochs"] or config["train"]["epochs"]})
-
-
-def checkpoint_folder(root, cfg: dict) -> Path:
-    """Checkpoints live under a hash of their settings, so a changed config never resumes stale state."""
-    return Path(root) / fingerprint(cfg)
+def checkpoint_folder(root, settings: dict) -> Path:
+    """Checkpoints live under a hash of the job's settings (``wsnas.settings``), so a changed setting never
+    resumes or replays state computed under another."""
+    return Path(root) / fingerprint(settings)
 
 
 def _start(smk):
@@ -76,7 +57,7 @@ def job(function):
 def prepare_data(smk):
     from .data import prepare, save_prepared
 
-    save_prepared(prepare(smk.config["data"]), smk.output[0])
+    save_prepared(prepare(smk.config["data"]), smk.output[0])  # the folder too, which params leave out
 
 
 @job
@@ -84,7 +65,7 @@ def train_supernet(smk):
     from .train import train_supernet as train
 
     cfg = run_config(smk.config, smk.wildcards.experiment, int(smk.wildcards.instance))
-    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    folder = checkpoint_folder(smk.params.checkpoints, smk.params.settings)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
     trainer = train(cfg, data, folder)
     manifest.write(folder, smk.output.manifest, history=trainer.history)
@@ -101,7 +82,7 @@ def evaluate_subnets(smk):
     model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes).to(data.device, memory_format=data.memory_format)
     tables = []
     for epoch, path in sorted(record["paths"].items()):
-        model.load_state_dict(load_checkpoint(path)["model"])
+        load_model_state(model, load_checkpoint(path), path)
         acc, loss = evaluate_children(model, data, cfg["evaluate"])
         tables.append(accuracy_table(acc, loss, epoch=epoch))
         log.info("epoch %d: mean accuracy of the 64 children %.4f", epoch, float(acc.mean()))
@@ -113,7 +94,7 @@ def train_ground_truth(smk):
     from .train import train_standalone
 
     cfg = ground_truth_config(smk.config, int(smk.wildcards.seed), int(smk.wildcards.chunk))
-    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    folder = checkpoint_folder(smk.params.checkpoints, smk.params.settings)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
     write_csv(train_standalone(cfg, data, folder, stack=smk.config["ground_truth"]["stack"]), smk.output[0])
 
@@ -148,8 +129,7 @@ def experiment_metrics(smk):
     write_csv(analysis.stability_per_epoch(matrices), smk.output.per_epoch)
     per_instance = [analysis.gt_metrics(m, gt).assign(instance=i) for i, m in enumerate(matrices)]
     write_csv(pd.concat(per_instance), smk.output.gt_metrics)
-    last = smk.config["analysis"]["last_epochs"]
-    rows = [{"instance": i, **analysis.last_epochs_stability(m, last)} for i, m in enumerate(matrices)]
+    rows = [{"instance": i, **analysis.last_epochs_stability(m, smk.params.last_epochs)} for i, m in enumerate(matrices)]
     write_csv(pd.DataFrame(rows), smk.output.last_epochs)
 
 
@@ -164,7 +144,7 @@ def ground_truth_metrics(smk):
 
 @job
 def random_rank(smk):
-    a = smk.config["analysis"]
+    a = smk.params.analysis
     write_csv(analysis.random_rank_stability(a["random_rankings"], a["random_seed"]), smk.output[0])
 
 
@@ -172,28 +152,30 @@ def random_rank(smk):
 def table1(smk):
     from .tables import table1_stability, write_table
 
-    write_table(table1_stability(smk.config, smk.input), smk.output, "Table 1: instability across instances (S-Tau)", smk.config)
+    write_table(table1_stability(smk.params.config, smk.input), smk.output, "Table 1: instability across instances (S-Tau)",
+                smk.params.provenance)
 
 
 @job
 def table2(smk):
     from .tables import table2_ground_truth, write_table
 
-    write_table(table2_ground_truth(smk.config, smk.input), smk.output, "Table 2: comparison with the ground truth (GT-Tau, TnR)", smk.config)
+    write_table(table2_ground_truth(smk.params.config, smk.input), smk.output, "Table 2: comparison with the ground truth (GT-Tau, TnR)",
+                smk.params.provenance)
 
 
 @job
 def figure2(smk):
     from .figures import fig2_stau_per_epoch
 
-    fig2_stau_per_epoch(smk.config, smk.input, smk.output)
+    fig2_stau_per_epoch(smk.params.config, smk.input, smk.output)
 
 
 @job
 def figure3(smk):
     from .figures import fig3_rank_distribution
 
-    fig3_rank_distribution(smk.config, smk.input, smk.output)
+    fig3_rank_distribution(smk.params.config, smk.input, smk.output)
 
 
 # -- studies: Tables 3-4, Figures 4-9, the paper comparison ---------------------------------------------------
@@ -203,7 +185,7 @@ def train_study(smk):
     from .study_training import train_study_run
 
     cfg = study_config(smk.config, smk.wildcards.run, int(smk.wildcards.instance))
-    folder = checkpoint_folder(smk.params.checkpoints, cfg)
+    folder = checkpoint_folder(smk.params.checkpoints, smk.params.settings)
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
     write_csv(train_study_run(cfg, data, folder), smk.output[0])
 
@@ -211,7 +193,7 @@ def train_study(smk):
 @job
 def study_metrics(smk):
     gt = _gt_mean(smk.input.ground_truth)
-    window = smk.config["studies"]["window"]
+    window = smk.params.window
     rows = [{"instance": i, **analysis.window_metrics(analysis.dense_matrix(p), gt, window)}
             for i, p in enumerate(smk.input.dense)]
     write_csv(pd.DataFrame(rows), smk.output[0])
@@ -229,7 +211,7 @@ def finetune(smk):
         raise WsnasError(f"config key studies.finetune.snapshots: epoch {epoch} has no checkpoint in {smk.input.manifest} "
                          f"(epochs 1..{max(paths)}); use snapshot epochs within train.epochs")
     data = runtime.device_data(cfg, smk.input.data, smk.threads)
-    write_csv(finetune_children(cfg, data, load_checkpoint(paths[epoch]), f["steps"]), smk.output[0])
+    write_csv(finetune_children(cfg, data, load_checkpoint(paths[epoch]), f["steps"], source=paths[epoch]), smk.output[0])
 
 
 def _by_run(smk):
@@ -240,25 +222,25 @@ def _by_run(smk):
 def table3a(smk):
     from .study_tables import table3a_group_sharing, write_long_table
 
-    write_long_table(table3a_group_sharing(smk.config, _by_run(smk)), smk.output,
-                     "Table 3a: group sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.config)
+    write_long_table(table3a_group_sharing(smk.params.config, _by_run(smk)), smk.output,
+                     "Table 3a: group sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.params.config, smk.params.provenance)
 
 
 @job
 def table3b(smk):
     from .study_tables import table4_prefix_sharing, write_long_table
 
-    epochs = smk.config["studies"]["prefix"]["epochs"][0]
-    write_long_table(table4_prefix_sharing(smk.config, _by_run(smk), epochs), smk.output,
-                     "Table 3b: prefix sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.config)
+    epochs = smk.params.config["studies"]["prefix"]["epochs"][0]
+    write_long_table(table4_prefix_sharing(smk.params.config, _by_run(smk), epochs), smk.output,
+                     "Table 3b: prefix sharing (GT-Tau-Mean-k, GT-Tau-Std-k)", smk.params.config, smk.params.provenance)
 
 
 @job
 def table4(smk):
     from .study_tables import table4_prefix_sharing, write_long_table
 
-    write_long_table(table4_prefix_sharing(smk.config, _by_run(smk)), smk.output,
-                     "Table 4: prefix sharing details", smk.config)
+    write_long_table(table4_prefix_sharing(smk.params.config, _by_run(smk)), smk.output,
+                     "Table 4: prefix sharing details", smk.params.config, smk.params.provenance)
 
 
 @job
@@ -266,7 +248,7 @@ def figure(smk):
     """Figures 4-9: ``params.figure`` names the function of wsnas.study_figures."""
     from . import study_figures
 
-    getattr(study_figures, smk.params.figure)(smk.config, smk.input, smk.output)
+    getattr(study_figures, smk.params.figure)(smk.params.config, smk.input, smk.output)
 
 
 @job
@@ -279,10 +261,11 @@ def paper_comparison(smk):
     table2 = pd.read_csv(i.table2)
     compared = comparison.compare(comparison.long_rows(table1, table2, frames))
     reference_md = ""
-    if smk.config["reference"]["ground_truth"]:
+    config = smk.params.config
+    if config["reference"]["ground_truth"]:
         finals = {}
-        for name, exp in smk.config["experiments"].items():
+        for name, exp in config["experiments"].items():
             paths = [p for p in i.accuracy if Path(p).parts[-3] == name]
             finals[exp["label"]] = [analysis.accuracy_matrix(p).iloc[-1].values for p in paths]
-        reference_md = comparison.reference_section(smk.config, _gt_mean(i.ground_truth), finals)
-    comparison.write_report(smk.config, compared, smk.output, reference_md)
+        reference_md = comparison.reference_section(config, _gt_mean(i.ground_truth), finals)
+    comparison.write_report(config, smk.params.provenance, compared, smk.output, reference_md)

@@ -1,4 +1,4 @@
-"""Which weight copy each child uses in each slot of the network (seed 002, Sec. 4.2-4.3).
+"""Which weight copy each child uses in each slot of the network (Zhang et al. 2020, Sec. 4.2-4.3).
 
 A network has the slots ``stem``, ``cell0`` .. ``cell{n-1}`` and ``head``. An *assignment* maps every slot
 to a list of 64 copy indices, one per child: children with the same index in a slot share that slot's
@@ -12,7 +12,7 @@ weights (and their BN statistics and SGD momentum buffers, which belong to the w
 Distribution-consistent NAS (seed 001) generalises ``group``: any per-slot assignment is allowed here.
 """
 
-import torch
+import numpy as np
 
 from .errors import WsnasError
 from .space import CHILD_IDS
@@ -28,8 +28,10 @@ def group_partition(groups: int, grouping: str, seed: int = 0) -> list[int]:
     """Group index of each of the 64 children.
 
     ``similarity``: lexicographic slices of 111..444 (for m = 8, group 0 is 111..124, group 1 is 131..144).
-    ``random``: one seeded random partition into equal groups; the same seed gives the same partition in
-    every instance (Table 3a repeats each m with the same partition and different init seeds).
+    ``random``: the authors' stable partition (``search.py``, ``stable_partition: 42`` in their group
+    configs): the list ``[i % m for i in range(64)]`` shuffled by numpy's legacy ``RandomState(seed)``.
+    With seed 42 and m = 16, child 424's group is {143, 144, 344, 424}, Figure 6's group. The same seed
+    gives the same partition in every instance (Table 3a keeps the partition and changes the init seed).
     """
     if groups < 1 or N_CHILDREN % groups:
         raise WsnasError(f"config key sharing.groups={groups}: must divide 64 (1, 2, 4, 8, 16, 32 or 64)")
@@ -37,12 +39,16 @@ def group_partition(groups: int, grouping: str, seed: int = 0) -> list[int]:
     if grouping == "similarity":
         return [i // size for i in range(N_CHILDREN)]
     if grouping == "random":
-        perm = torch.randperm(N_CHILDREN, generator=torch.Generator().manual_seed(seed)).tolist()
-        group = [0] * N_CHILDREN
-        for position, child in enumerate(perm):
-            group[child] = position // size
+        group = [i % groups for i in range(N_CHILDREN)]
+        np.random.RandomState(seed).shuffle(group)
         return group
     raise WsnasError(f"config key sharing.grouping={grouping!r}: use 'random' or 'similarity'")
+
+
+def group_members(sharing: dict) -> list[list[int]]:
+    """The children of each group (indices, ascending) of a ``group`` sharing section."""
+    part = group_partition(sharing["groups"], sharing["grouping"], sharing["grouping_seed"])
+    return [[c for c in range(N_CHILDREN) if part[c] == g] for g in range(sharing["groups"])]
 
 
 def assignment(sharing: dict, num_cells: int) -> dict[str, list[int]]:

@@ -150,8 +150,8 @@ def train_epoch_stacked(trainers, on_step=None) -> list[dict]:
     streams = [t.data.train_batches(t.generator, t.t["batch_size"]) for t in trainers]
     for batches in zip(*streams):
         children = [t.sampler.next() for t in trainers]
-        for t in trainers:
-            t.optimizer.zero_grad(set_to_none=t.set_to_none)
+        for t, child in zip(trainers, children):
+            t.zero_grad(child)
         with first.autocast():
             logits = stacked_forward([t.model for t in trainers], [b[0] for b in batches], children)
             losses = [t.hooks.loss(logits[k], b[1], children[k], t.step) for k, (t, b) in enumerate(zip(trainers, batches))]

@@ -1,12 +1,13 @@
-"""The runs behind Tables 3-4 and Figures 4-9 of seed 002, named so that each is one pipeline job.
+"""The runs behind Tables 3-4 and Figures 4-9 of Zhang et al. 2020, named so that each is one pipeline job.
 
 Every study run trains with dense evaluation at its end (all its children evaluated after each of the
 last ``studies.dense_steps`` mini-batches, at least ``studies.window``):
 - ``dense_runs`` (Figures 5, 7, 8, 9): a full supernet with another child order, epoch count, BN or SGD
-  momentum; instances differ in init seed (Appendix A.2: "3 times with different seeds").
+  momentum; instances differ in seed (Appendix A.2: "3 times with different seeds"), which sets the
+  init and the data order, as the authors' ``--seed``.
 - ``group-{grouping}-m{m}`` (Table 3a, Figure 6, Sec. 4.2): m groups, "each of which is trained
   independently and maintains one copy of weights" for the full epoch count; instances keep the
-  partition (``grouping_seed``) and change the init seed. m = 1 and m = 64 do not depend on the grouping
+  partition (``grouping_seed``, the authors' 42) and change the seed. m = 1 and m = 64 do not depend on the grouping
   and run once, as ``group-m1`` and ``group-m64``.
 - ``prefix-e{epochs}-k{k}`` (Table 3b, Table 4, Sec. 4.3): the stem and the first k cells shared, the rest
   private per child, trained one child per mini-batch.
@@ -14,6 +15,8 @@ last ``studies.dense_steps`` mini-batches, at least ``studies.window``):
 
 from .config import merged
 from .errors import WsnasError
+from .sharing import group_members
+from .space import CHILD_IDS, child_index
 
 
 def group_run_name(grouping: str, m: int) -> str:
@@ -41,6 +44,14 @@ def figure6_run_name(config: dict) -> str:
     return group_run_name(g["groupings"][0], g["figure6_groups"])
 
 
+def figure6_members(config: dict) -> list[str]:
+    """Figure 6's children: the group of the m = ``figure6_groups`` run that holds ``figure6_child``."""
+    g = config["studies"]["group"]
+    sharing = {"groups": g["figure6_groups"], "grouping": g["groupings"][0], "grouping_seed": g["grouping_seed"]}
+    child = child_index(g["figure6_child"])
+    return next([CHILD_IDS[c] for c in members] for members in group_members(sharing) if child in members)
+
+
 def study_runs(config: dict) -> dict[str, dict]:
     """Name -> {kind, instances, settings} of every study run the configuration asks for."""
     s = config["studies"]
@@ -65,12 +76,12 @@ def study_runs(config: dict) -> dict[str, dict]:
 
 
 def study_config(config: dict, name: str, instance: int) -> dict:
-    """Training config of one instance of study run ``name`` (init seed = instance)."""
+    """Training config of one instance of study run ``name`` (init and data-order seed = instance)."""
     runs = study_runs(config)
     if name not in runs:
         raise WsnasError(f"study run {name!r} is not defined by config section 'studies'")
     run, s = runs[name], config["studies"]
-    train = {"init_seed": int(instance), "dense_eval_steps": max(s["dense_steps"], s["window"])}
+    train = {"init_seed": int(instance), "data_seed": int(instance), "dense_eval_steps": max(s["dense_steps"], s["window"])}
     model, sharing = {}, {"mode": "full"}
     if run["kind"] == "dense":
         r = run["settings"]

@@ -11,7 +11,7 @@ from .figures import _save  # noqa: E402
 from .metrics import ranks  # noqa: E402
 from .results import read_table  # noqa: E402
 from .space import CHILD_IDS  # noqa: E402
-from .study_training import group_members  # noqa: E402
+from .studies import figure6_members  # noqa: E402
 
 
 def _gt(path):
@@ -84,13 +84,12 @@ def fig5_dense(config, inputs, outputs):
 
 
 def fig6_group_curves(config, inputs, outputs):
-    """Figure 6: the children of one group of the m-group run (a) and the same children at m = 1 (b)."""
+    """Figure 6: the group of the m-group run that holds ``figure6_child`` (a), and the same children at m = 1 (b)."""
     g = config["studies"]["group"]
-    sharing = {"groups": g["figure6_groups"], "grouping": g["groupings"][0], "grouping_seed": g["grouping_seed"]}
-    children = [CHILD_IDS[c] for c in group_members(sharing)[0]]
+    children = figure6_members(config)
     gt = _gt(inputs.ground_truth)
     fig, axes = _figure(2)
-    _curves(axes[0], inputs.group, gt, f"(a) m = {g['figure6_groups']}, group 1", children)
+    _curves(axes[0], inputs.group, gt, f"(a) m = {g['figure6_groups']}, the group of {g['figure6_child']}", children)
     _curves(axes[1], inputs.shared, gt, "(b) the same children, m = 1", children)
     fig.tight_layout()
     _save(fig, outputs)

@@ -14,7 +14,7 @@ from . import paper
 from .analysis import mean_std
 from .results import read_table, write_csv
 from .studies import group_run_name, prefix_run_name
-from .tables import format_mean_std, provenance
+from .tables import format_mean_std
 
 WINDOW_COLUMNS = ["instance", "gt_tau_mean", "gt_tau_std", "acc_mean", "acc_std"]
 METRICS = {"gt_tau_mean": "GT-Tau-Mean-k", "gt_tau_std": "GT-Tau-Std-k", "acc_mean": "Accuracy Mean", "acc_std": "Accuracy Std"}
@@ -57,7 +57,7 @@ def table4_prefix_sharing(config: dict, paths_by_run: dict, epochs=None) -> pd.D
     return pd.DataFrame(rows)
 
 
-def write_long_table(frame: pd.DataFrame, outputs, title: str, config: dict) -> None:
+def write_long_table(frame: pd.DataFrame, outputs, title: str, config: dict, provenance: str) -> None:
     """CSV (long form) plus a Markdown/LaTeX view with 'ours (paper)' per metric column."""
     paths = {Path(p).suffix: Path(p) for p in outputs}
     write_csv(frame, paths[".csv"])
@@ -67,6 +67,6 @@ def write_long_table(frame: pd.DataFrame, outputs, title: str, config: dict) -> 
                                         zip(f["ours"], f["ours_std"], f["paper"], f["paper_std"])])
     view = view.pivot_table(index="row", columns="header", values="cell", aggfunc="first", sort=False).reset_index()
     note = (f"\n\nCells: ours, mean ± std over instances (paper's value ± its std in parentheses; the paper's "
-            f"window is 64 mini-batches, ours {k}).\n\nProduced by: {provenance(config)}.")
+            f"window is 64 mini-batches, ours {k}).\n\nProduced by: {provenance}.")
     paths[".md"].write_text(f"## {title}\n\n{view.to_markdown(index=False)}{note}\n")
     paths[".tex"].write_text(view.to_latex(index=False, caption=title, escape=True).replace("±", r"$\pm$"))

@@ -13,17 +13,12 @@ import pandas as pd
 
 from .config import merged
 from .device import stacked_enabled
-from .sharing import group_partition
+from .sharing import group_members
 from .space import CHILD_IDS
 from .stacked import run_trainers
 from .train import Trainer
 
 log = logging.getLogger("wsnas")
-
-
-def group_members(sharing: dict) -> list[list[int]]:
-    part = group_partition(sharing["groups"], sharing["grouping"], sharing["grouping_seed"])
-    return [[c for c in range(len(CHILD_IDS)) if part[c] == g] for g in range(sharing["groups"])]
 
 
 def train_groups(cfg: dict, data, folder) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Tables 1 and 2 of seed 002, ours beside the paper's, as CSV (numbers), Markdown and LaTeX."""
+"""Tables 1 and 2 of Zhang et al. 2020, ours beside the paper's, as CSV (numbers), Markdown and LaTeX."""
 
 from pathlib import Path
 
@@ -7,9 +7,11 @@ import pandas as pd
 
 from . import paper
 from .analysis import mean_std
+from .runs import epochs_instance
 from .results import read_table, write_csv
 
 GT_LABEL, RANDOM_LABEL, EPOCHS_LABEL = "Ground truth", "Random rank", "Different epochs"
+EPOCHS_RANGE_LABEL = "Different epochs (range over instances)"
 
 
 def provenance(config: dict) -> str:
@@ -18,8 +20,12 @@ def provenance(config: dict) -> str:
     size = f"{d['resolution']}x{d['resolution']}" if d["name"] == "digits" else "32x32"
     exps = ", ".join(f"{e['label']}: {e['instances']}" for e in config["experiments"].values())
     gt = config["ground_truth"]
+    precision = f"precision: training {t['precision']}, evaluation {config['evaluate']['precision']}"
+    if "auto" in (t["precision"], config["evaluate"]["precision"]):
+        precision += " (auto: bf16 autocast on CUDA, fp32 on CPU)"
     return (f"dataset {d['name']} ({size}), {t['epochs']} supernet epochs, batch {t['batch_size']}, instances ({exps}), "
-            f"{gt['seeds']} ground-truth seeds x {gt['epochs'] or t['epochs']} epochs; paper: CIFAR-10, 200 epochs, 10 instances, 10 seeds")
+            f"{gt['seeds']} ground-truth seeds x {gt['epochs'] or t['epochs']} epochs, {precision}; "
+            "paper: CIFAR-10, 200 epochs, 10 instances, 10 seeds, fp32")
 
 
 def format_mean_std(mean, std, digits: int = 4) -> str:
@@ -41,7 +47,10 @@ def _stability_row(label, s_tau, std, smax, smin, n, statistic):
 
 def table1_stability(config: dict, inputs) -> pd.DataFrame:
     """Rows of Table 1: each experiment's S-Tau (mean, max, min of pairwise taus at the last epoch), random
-    rank, ground truth, and different epochs (median over all instances of the last-N-epoch S-Tau)."""
+    rank, ground truth, and different epochs: one instance's mean, max and min of the pairwise taus among
+    its last N epochs' rankings (the authors' ``typesetting-win.bat``, "In table, different epochs": instance
+    9 of shuffle), plus the range of that S-Tau over the instances of ``analysis.epochs_range_experiments``
+    (Sec. 3.2: "between 0.39 to 0.63")."""
     rows = []
     for exp, path in zip(config["experiments"].values(), inputs.stability):
         r = _final_epoch(read_table(path, ["epoch", "s_tau", "s_tau_std", "s_tau_max", "s_tau_min", "rankings"]))
@@ -50,9 +59,19 @@ def table1_stability(config: dict, inputs) -> pd.DataFrame:
     rows.append(_stability_row(RANDOM_LABEL, r.s_tau, r.s_tau_std, r.s_tau_max, r.s_tau_min, int(r.rankings), "mean ± std of pairwise taus"))
     r = _final_epoch(read_table(inputs.gt_stability, ["epoch", "s_tau", "s_tau_std", "s_tau_max", "s_tau_min", "rankings"]))
     rows.append(_stability_row(GT_LABEL, r.s_tau, r.s_tau_std, r.s_tau_max, r.s_tau_min, int(r.rankings), "mean ± std of pairwise taus, last epoch"))
-    last = pd.concat(read_table(p, ["s_tau", "s_tau_max", "s_tau_min"]) for p in inputs.last_epochs)
-    rows.append(_stability_row(EPOCHS_LABEL, last.s_tau.median(), last.s_tau.std(ddof=0), last.s_tau_max.median(),
-                               last.s_tau_min.median(), len(last), f"median (± std) over instances, last {config['analysis']['last_epochs']} epochs"))
+    a, names = config["analysis"], list(config["experiments"])
+    columns = ["instance", "s_tau", "s_tau_std", "s_tau_max", "s_tau_min"]
+    last = {name: read_table(path, columns) for name, path in zip(names, inputs.last_epochs)}
+    instance, label = epochs_instance(config), config["experiments"][a["epochs_experiment"]]["label"]
+    r = last[a["epochs_experiment"]].set_index("instance").loc[instance]
+    rows.append(_stability_row(EPOCHS_LABEL, r.s_tau, r.s_tau_std, r.s_tau_max, r.s_tau_min, a["last_epochs"],
+                               f"mean ± std, max and min of the pairwise taus among the last {a['last_epochs']} epochs' "
+                               f"rankings of instance {instance} of {label}"))
+    every = pd.concat([last[e] for e in a["epochs_range_experiments"]])
+    rows.append(_stability_row(EPOCHS_RANGE_LABEL, every.s_tau.median(), every.s_tau.std(ddof=0), every.s_tau.max(),
+                               every.s_tau.min(), len(every), "median ± std, max and min over the instances of "
+                               f"{', '.join(config['experiments'][e]['label'] for e in a['epochs_range_experiments'])} "
+                               f"of each one's S-Tau among its last {a['last_epochs']} epochs"))
     return pd.DataFrame(rows)
 
 
@@ -78,11 +97,11 @@ def table2_ground_truth(config: dict, inputs) -> pd.DataFrame:
         final = frame[frame["epoch"] == frame["epoch"].max()]
         rows.append(_gt_row(config["experiments"][name]["label"], final, "over instances, last epoch"))
     rows.append(_gt_row(GT_LABEL, read_table(inputs.gt_seed_metrics, ["seed", *columns]), "each seed's ranking vs the seed mean"))
-    a = config["analysis"]
+    a, instance = config["analysis"], epochs_instance(config)
     frame = read_table(inputs.gt_metrics[names.index(a["epochs_experiment"])], ["instance", *columns])
-    one = frame[frame["instance"] == a["epochs_instance"]].sort_values("epoch").iloc[-a["last_epochs"]:]
+    one = frame[frame["instance"] == instance].sort_values("epoch").iloc[-a["last_epochs"]:]
     label = config["experiments"][a["epochs_experiment"]]["label"]
-    rows.append(_gt_row(EPOCHS_LABEL, one, f"last {len(one)} epochs of instance {a['epochs_instance']} of {label}"))
+    rows.append(_gt_row(EPOCHS_LABEL, one, f"last {len(one)} epochs of instance {instance} of {label}"))
     return pd.DataFrame(rows)
 
 
@@ -106,14 +125,14 @@ def _display(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_table(frame: pd.DataFrame, outputs, title: str, config: dict | None = None) -> None:
+def write_table(frame: pd.DataFrame, outputs, title: str, provenance: str | None = None) -> None:
     """Write ``frame`` to the .csv output and its display form to the .md and .tex outputs."""
     paths = {Path(p).suffix: Path(p) for p in outputs}
     write_csv(frame, paths[".csv"])
     view = _display(frame)
     note = f"\n\nRows: {'; '.join(f'{e}: {s}' for e, s in zip(frame['experiment'], frame['statistic']))}."
-    if config is not None:
-        note += f"\n\nProduced by: {provenance(config)}."
+    if provenance is not None:
+        note += f"\n\nProduced by: {provenance}."
     paths[".md"].write_text(f"## {title}\n\n{view.to_markdown(index=False)}{note}\n")
     latex = view.to_latex(index=False, caption=title, escape=True).replace("±", r"$\pm$")
     paths[".tex"].write_text(latex)

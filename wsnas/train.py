@@ -1,20 +1,20 @@
-"""Supernet and standalone training (seed 002, Sec. 3.1 and Appendix A.1).
+"""Supernet and standalone training (Zhang et al. 2020, Sec. 3.1 and Appendix A.1).
 
 One child per mini-batch; SGD (momentum 0.9, weight decay 1e-3); learning rate 0.025 annealed to 0.001
 by a cosine stepped per epoch. A checkpoint is written atomically after every epoch with everything
 needed to continue bit-identically (weights, optimiser, sampler and data-order RNG, dense-evaluation
 rows); a rerun resumes from the newest valid one.
 
-``train.inactive_grads``: ``zero`` reproduces the original code (old PyTorch zeroed gradients, so every
-weight that was ever used keeps receiving momentum and weight-decay updates while other children
-train); ``none`` sets gradients to None, so only the current child's weights move.
+``train.inactive_grads``: ``zero`` reproduces the authors' code (old PyTorch zeroed gradients, so every
+shared weight that was ever used keeps receiving momentum and weight-decay updates while other children
+train; other children's private copies stay frozen, ``WeightSharingNet.release_other_copies``); ``none``
+sets gradients to None, so only the current child's weights move.
 
 Seams for the remedies of the other seeds: a ``ChildSampler`` (PA&DA path sampling),
 ``TrainingHooks.loss`` (per-sample data weights) and ``TrainingHooks.after_backward`` (DI-NAS-style
 per-layer gradient transforms; forward hooks registered in ``attach`` see each layer's inputs).
 """
 
-import hashlib
 import json
 import logging
 import math
@@ -31,6 +31,7 @@ from .evaluate import evaluate_children
 from .device import compile_enabled, precision_context, set_tf32
 from .model import WeightSharingNet
 from .sampler import ChildSampler
+from .settings import PROTOCOL_VERSION, fingerprint, protocol_error, training_settings
 from .space import CHILD_IDS, child_index
 
 log = logging.getLogger("wsnas")
@@ -39,17 +40,6 @@ log = logging.getLogger("wsnas")
 def cosine_lr(epoch: int, epochs: int, lr: float, lr_min: float) -> float:
     """Cosine annealing without restart, stepped per epoch (Appendix A.1; CosineAnnealingLR closed form)."""
     return lr_min + (lr - lr_min) * (1 + math.cos(math.pi * epoch / epochs)) / 2
-
-
-#: Settings that change speed, not the computation (beyond float rounding): not part of the fingerprint.
-SPEED_KEYS = ("device", "threads", "channels_last", "precision", "stacked", "compile")
-
-
-def fingerprint(cfg: dict) -> str:
-    """Hash of the settings a checkpoint depends on; resuming under other settings is refused."""
-    relevant = {k: cfg[k] for k in ("data", "model", "sharing")}
-    relevant["train"] = {k: v for k, v in cfg["train"].items() if k not in SPEED_KEYS}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
 class TrainingHooks:
@@ -84,10 +74,13 @@ class Progress:
 
 
 class Trainer:
-    """Trains a ``WeightSharingNet`` one sampled child per mini-batch, with per-epoch checkpoints."""
+    """Trains a ``WeightSharingNet`` one sampled child per mini-batch, with per-epoch checkpoints.
+
+    ``evaluates``: the caller stores evaluations in the checkpoints (``run(after_epoch=...)``), so the
+    evaluation settings join the fingerprint (``wsnas.settings.training_settings``)."""
 
     def __init__(self, cfg: dict, data, checkpoint_dir, children=None, hooks: TrainingHooks | None = None,
-                 sampler=None, keep_last: int | None = None):
+                 sampler=None, keep_last: int | None = None, evaluates: bool = False):
         t = cfg["train"]
         self.cfg, self.data, self.t = cfg, data, t
         self.checkpoint_dir = Path(checkpoint_dir)
@@ -118,11 +111,12 @@ class Trainer:
         self.dense_acc: list[torch.Tensor] = []
         self.dense_trained: list[int] = []
         self.history: list[dict] = []
-        self.fingerprint = fingerprint(cfg)
+        self.fingerprint = fingerprint(training_settings(cfg, evaluates))
 
     # -- state ---------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
         return {
+            "protocol": PROTOCOL_VERSION,
             "fingerprint": self.fingerprint,
             "epoch": self.epoch,
             "step": self.step,
@@ -138,6 +132,9 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict, source="checkpoint") -> None:
+        refused = protocol_error(state.get("protocol"), source)
+        if refused:
+            raise WsnasError(refused)
         if state.get("fingerprint") != self.fingerprint:
             raise WsnasError(
                 f"{source} was written under other settings; use a new checkpoint folder or delete {self.checkpoint_dir}"
@@ -150,6 +147,7 @@ class Trainer:
             for p in self.model.parameters():
                 if p in self.optimizer.state:
                     p.grad = torch.zeros_like(p)
+            self.model.gradients_restored()
         self.sampler.load_state_dict(state["sampler"])
         self.generator.set_state(state["data_generator"])
         torch.set_rng_state(state["torch_rng"])
@@ -182,7 +180,7 @@ class Trainer:
         self.start_epoch()
         for i, (x, y) in enumerate(self.data.train_batches(self.generator, self.t["batch_size"])):
             child = self.sampler.next()
-            self.optimizer.zero_grad(set_to_none=self.set_to_none)
+            self.zero_grad(child)
             with self.autocast():
                 logits = self.model(x, child)
                 loss = self.hooks.loss(logits, y, child, self.step)
@@ -197,6 +195,12 @@ class Trainer:
     @property
     def set_to_none(self) -> bool:
         return self.t["inactive_grads"] == "none"
+
+    def zero_grad(self, child: int) -> None:
+        """Before ``child``'s step: zero the gradients (``inactive_grads``), then free the private
+        copies of other children from the optimiser (``WeightSharingNet.release_other_copies``)."""
+        self.optimizer.zero_grad(set_to_none=self.set_to_none)
+        self.model.release_other_copies(child)
 
     def autocast(self):
         return precision_context(self.t["precision"], self.device)
@@ -283,6 +287,9 @@ class Trainer:
 
 def train_supernet(cfg: dict, data, checkpoint_dir, hooks=None) -> Trainer:
     """Train one supernet instance (all children, or ``train.children``) to ``train.epochs``."""
+    if cfg["sharing"]["mode"] == "group":
+        raise WsnasError("config key sharing.mode=group: the paper trains each group as its own network for the full "
+                         "schedule; use wsnas.study_training.train_groups (python -m wsnas train-supernet does)")
     return Trainer(cfg, data, checkpoint_dir, hooks=hooks).run()
 
 
@@ -312,7 +319,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
 
     rows = []
     for start in range(0, len(children), k):
-        trainers = [Trainer(solo, data, Path(checkpoint_dir) / CHILD_IDS[c], children=[c], keep_last=2)
+        trainers = [Trainer(solo, data, Path(checkpoint_dir) / CHILD_IDS[c], children=[c], keep_last=2, evaluates=True)
                     for c in children[start:start + k]]
         if len(trainers) > 1:
             log.info("training children %s together (stacked)", " ".join(CHILD_IDS[c] for c in children[start:start + k]))
