@@ -1,11 +1,19 @@
 """Configuration: YAML files validated against ``config/schema.yaml`` (which also holds every default),
-plus ``section.key=value`` overrides (nanoGPT style)."""
+plus ``section.key=value`` overrides (nanoGPT style).
+
+Without jsonschema installed (a bare GPU machine running ``bench/gpu.sh``), the defaults are filled in
+from the same schema and nothing is checked; a warning says so."""
 
 import copy
+import logging
 from pathlib import Path
 
-import jsonschema
 import yaml
+
+try:
+    import jsonschema
+except ImportError:  # pragma: no cover - exercised by tests that hide the module
+    jsonschema = None
 
 from .errors import WsnasError
 
@@ -38,9 +46,35 @@ def _key_path(error) -> str:
     return path or "(top level)"
 
 
+def fill_defaults(schema: dict, instance: dict, root: dict | None = None) -> dict:
+    """Fill the schema's defaults into ``instance`` in place, through nested objects, ``$ref`` and
+    ``additionalProperties``, without checking anything (the fallback without jsonschema)."""
+    root = root or schema
+    if "$ref" in schema:
+        target = root
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
+        if key not in instance and "default" in sub:
+            instance[key] = copy.deepcopy(sub["default"])
+        if isinstance(instance.get(key), dict):
+            fill_defaults(sub, instance[key], root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in instance.items():
+            if key not in properties and isinstance(value, dict):
+                fill_defaults(extra, value, root)
+    return instance
+
+
 def validate(cfg: dict, source: str = "config") -> dict:
     """Fill defaults into ``cfg`` in place and check it; raise a one-line ``WsnasError`` naming the key."""
     schema = _schema()
+    if jsonschema is None:
+        logging.getLogger("wsnas").warning("jsonschema is not installed: %s filled with defaults, not checked", source)
+        return fill_defaults(schema, cfg)
     validator = _with_defaults(jsonschema.validators.validator_for(schema))(schema)
     # Two passes: defaults first (a default can complete a section), then the real check.
     for error in validator.iter_errors(cfg):

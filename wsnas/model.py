@@ -151,7 +151,7 @@ class WeightSharingNet(nn.Module):
         for module in self.modules_of(child):
             yield from module.parameters()
 
-    def compile_parts(self) -> None:
+    def compile_parts(self, backend: str = "inductor") -> None:
         """``torch.compile`` in place (``nn.Module.compile``) every operation, every cell's preprocessing
         and the stem: Inductor fuses the ReLUs and BNs around the convolutions. The child is chosen outside
         the compiled parts, so a supernet needs a graph per kind of part, not one per child."""
@@ -168,7 +168,7 @@ class WeightSharingNet(nn.Module):
         # All parts share Chain.forward, whose cache holds one entry per kind, mode and shape.
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, 64)
         for part in parts:
-            part.compile()
+            part.compile(backend=backend)
 
     def forward(self, x, child: int, cache: dict | None = None):
         """Logits of child ``child`` (index). ``cache``: a dict shared across the children evaluated on the
