@@ -57,7 +57,7 @@ def job(function):
 def prepare_data(smk):
     from .data import prepare, save_prepared
 
-    save_prepared(prepare(smk.config["data"]), smk.output[0])  # the folder too, which params leave out
+    save_prepared(prepare(smk.config["data"]), smk.output[0])  # with data.root, which the params leave out
 
 
 @job

@@ -32,9 +32,7 @@ def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
 def epochs_instance(config: dict) -> int:
     """The instance of ``analysis.epochs_experiment`` behind the "Different epochs" rows and Figure 3b."""
     a = config["analysis"]
-    if a["epochs_experiment"] not in config["experiments"]:
-        raise WsnasError(f"config key analysis.epochs_experiment={a['epochs_experiment']!r} is not in config key 'experiments'")
-    instances = config["experiments"][a["epochs_experiment"]]["instances"]
+    instances = config["experiments"][a["epochs_experiment"]]["instances"]  # a known name (check_experiment_names)
     instance = instances - 1 if a["epochs_instance"] is None else a["epochs_instance"]
     if instance >= instances:
         raise WsnasError(f"config key analysis.epochs_instance={instance}: {a['epochs_experiment']} has instances 0..{instances - 1}")
