@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from .errors import WsnasError
-from .settings import protocol_error
+from .settings import check_protocol
 
 log = logging.getLogger("wsnas")
 EPOCH_FILE = re.compile(r"^epoch_(\d{4,})\.pt$")
@@ -102,9 +102,7 @@ def prune(folder, keep_last: int) -> None:
 def load_model_state(model, state: dict, source) -> None:
     """Load a checkpoint's weights into ``model``: refused with one line when the checkpoint comes from
     another protocol (``wsnas.settings.PROTOCOL_VERSION``) or another model/sharing configuration."""
-    refused = protocol_error(state.get("protocol"), f"checkpoint {source}")
-    if refused:
-        raise WsnasError(refused)
+    check_protocol(state.get("protocol"), f"checkpoint {source}")
     try:
         model.load_state_dict(state["model"])
     except (KeyError, RuntimeError):

@@ -14,6 +14,8 @@ and an older checkpoint is refused, never loaded into the new network.
 import hashlib
 import json
 
+from .errors import WsnasError
+
 #: 2: the authors' protocol (cell preprocessing BN without affine parameters, private copies move only
 #: on their own child's steps, copies start from one initialisation, fine-tuning with a fresh optimiser).
 PROTOCOL_VERSION = 2
@@ -79,11 +81,11 @@ def fingerprint(settings: dict) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def protocol_error(found, source) -> str | None:
-    """The one-line reason a checkpoint of another protocol cannot be used, or None."""
+def check_protocol(found, source) -> None:
+    """Refuse, in one line, a checkpoint (its recorded protocol ``found``) written under another protocol."""
     found = 1 if found is None else int(found)
     if found == PROTOCOL_VERSION:
-        return None
+        return
     why = PROTOCOL_CHANGES.get(found, "a newer wsnas") if found < PROTOCOL_VERSION else "a newer wsnas"
-    return (f"{source} was written under protocol {found} ({why}); this wsnas runs protocol {PROTOCOL_VERSION} "
-            f"and will not load it: delete it (the pipeline retrains into a new checkpoint folder)")
+    raise WsnasError(f"{source} was written under protocol {found} ({why}); this wsnas runs protocol {PROTOCOL_VERSION} "
+                     f"and will not load it: delete it (the pipeline retrains into a new checkpoint folder)")

@@ -31,7 +31,7 @@ from .evaluate import evaluate_children
 from .device import compile_enabled, precision_context, set_tf32
 from .model import WeightSharingNet
 from .sampler import ChildSampler
-from .settings import PROTOCOL_VERSION, fingerprint, protocol_error, training_settings
+from .settings import PROTOCOL_VERSION, check_protocol, fingerprint, training_settings
 from .space import CHILD_IDS, child_index
 
 log = logging.getLogger("wsnas")
@@ -132,9 +132,7 @@ class Trainer:
         }
 
     def load_state_dict(self, state: dict, source="checkpoint") -> None:
-        refused = protocol_error(state.get("protocol"), source)
-        if refused:
-            raise WsnasError(refused)
+        check_protocol(state.get("protocol"), source)
         if state.get("fingerprint") != self.fingerprint:
             raise WsnasError(
                 f"{source} was written under other settings; use a new checkpoint folder or delete {self.checkpoint_dir}"
