@@ -28,13 +28,15 @@ from pathlib import Path
 import torch
 
 from bench import speed
-from wsnas import config, cost
-from wsnas.data import DeviceData, prepare
-from wsnas.device import resolve_device, set_tf32, stacked_enabled
-from wsnas.evaluate import evaluate_children
-from wsnas.stacked import stacked_forward, train_epoch_stacked
-from wsnas.space import child_index
-from wsnas.train import Trainer
+from wsnas import config
+from wsnas.plan import cost
+from wsnas.data.datasets import prepare
+from wsnas.data.device_data import DeviceData
+from wsnas.training.device import resolve_device, set_tf32, stacked_enabled
+from wsnas.training.evaluate import evaluate_children
+from wsnas.training.stacked import stacked_forward, train_epoch_stacked
+from wsnas.core.space import child_index
+from wsnas.training.loop import Loop
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
@@ -86,18 +88,18 @@ def check_stacked(size, device) -> dict:
     try:
         cfg = _config(size, device, "train.epochs=1")
         data = _data(cfg, device, torch.float64)
-        alone = [Trainer(cfg, data, Path("/nonexistent"), children=[c]) for c in children]
+        alone = [Loop(cfg, data, Path("/nonexistent"), children=[c]) for c in children]
         for t in alone:
             t.train_epoch()
-        stacked = [Trainer(cfg, data, Path("/nonexistent"), children=[c]) for c in children]
+        stacked = [Loop(cfg, data, Path("/nonexistent"), children=[c]) for c in children]
         train_epoch_stacked(stacked)
-        out = {"fp64 weights after one epoch": _verdict(_relative_difference([t.model for t in alone], [t.model for t in stacked]), TOLERANCE["fp64"])}
+        out = {"fp64 weights after one epoch": _verdict(_relative_difference([t.method.model for t in alone], [t.method.model for t in stacked]), TOLERANCE["fp64"])}
     finally:
         torch.set_default_dtype(torch.float32)
     cfg = _config(size, device)
     data = _data(cfg, device)
-    models = [Trainer(cfg, data, Path("/nonexistent"), children=[c]).model for c in children]
-    x, _ = next(data.train_batches(data.make_generator(0), 128))
+    models = [Loop(cfg, data, Path("/nonexistent"), children=[c]).method.model for c in children]
+    x = next(data.train_batches(data.make_generator(0), 128)).x
     for precision in ("tf32", "bf16"):
         set_tf32(precision, device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"), torch.no_grad():
@@ -116,11 +118,11 @@ def check_compiled(size, device) -> dict:
         cfg = _config(size, device, "model.num_cells=1", "train.epochs=1")
         data = _data(cfg, device, torch.float64)
         for compiled in (False, True):
-            trainer = Trainer(cfg, data, Path("/nonexistent"), children=[child_index("243")])
+            trainer = Loop(cfg, data, Path("/nonexistent"), children=[child_index("243")])
             if compiled:
-                trainer.model.compile_parts(SIZES[size]["compile_backend"])
+                trainer.method.model.compile_parts(SIZES[size]["compile_backend"])
             trainer.train_epoch()
-            runs[compiled] = trainer.model
+            runs[compiled] = trainer.method.model
         return {"fp64 weights after one epoch": _verdict(_relative_difference([runs[False]], [runs[True]]), TOLERANCE["fp64"]),
                 "backend": SIZES[size]["compile_backend"]}
     finally:
@@ -133,11 +135,11 @@ def check_bf16_ranking(size, device) -> dict:
 
     cfg = _config(size, device, f"train.epochs={SIZES[size]['epochs']}")
     data = _data(cfg, device)
-    trainer = Trainer(cfg, data, Path("/nonexistent"))
+    trainer = Loop(cfg, data, Path("/nonexistent"))
     for _ in range(cfg["train"]["epochs"]):
         trainer.train_epoch()
-    fp32, _ = evaluate_children(trainer.model, data, {**cfg["evaluate"], "precision": "fp32"})
-    bf16, _ = evaluate_children(trainer.model, data, {**cfg["evaluate"], "precision": "bf16"})
+    fp32, _ = evaluate_children(trainer.method.model, data, {**cfg["evaluate"], "precision": "fp32"})
+    bf16, _ = evaluate_children(trainer.method.model, data, {**cfg["evaluate"], "precision": "bf16"})
     return {"Kendall tau, bf16 vs fp32 ranking": _verdict(float(kendalltau(fp32, bf16).statistic), TOLERANCE["bf16_tau"], True),
             "largest accuracy difference": _verdict(float((fp32 - bf16).abs().max()), TOLERANCE["bf16_accuracy"]),
             "mean fp32 accuracy": float(fp32.mean())}

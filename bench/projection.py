@@ -2,7 +2,7 @@
 
     python -m bench.projection [--bench bench/out/speed-cuda.json] [--config config/paper.yaml]
 
-The work per target is counted from the configuration (``wsnas.cost``); the rates are the fast paths
+The work per target is counted from the configuration (``wsnas.plan.cost``); the rates are the fast paths
 ``python -m bench`` measured on one device, so the hours are for one such device (a CPU machine with the
 benchmark's threads, or one GPU). Targets share jobs (all tables need the ground truth), so each row
 counts everything it needs, and ``all`` counts every job once.
@@ -12,7 +12,9 @@ import argparse
 import json
 from pathlib import Path
 
-from wsnas import config, cost
+from wsnas import config
+
+from wsnas.plan import cost
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,15 +21,17 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from wsnas import config, runtime
-from wsnas.data import DeviceData
-from wsnas.device import resolve_device, resolved_precision, set_tf32, stacked_enabled
-from wsnas.evaluate import evaluate_children
-from wsnas.model import WeightSharingNet
-from wsnas.sampler import ChildSampler
-from wsnas.space import CHILD_IDS, child_index
-from wsnas.stacked import train_epoch_stacked
-from wsnas.train import Trainer
+from wsnas import config
+
+from wsnas.training import runtime
+from wsnas.data.device_data import DeviceData
+from wsnas.training.device import resolve_device, resolved_precision, set_tf32, stacked_enabled
+from wsnas.training.evaluate import evaluate_children
+from wsnas.core.model import WeightSharingNet
+from wsnas.methods.child_order import ChildSampler
+from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.training.stacked import train_epoch_stacked
+from wsnas.training.loop import Loop
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = {  # steps per timed training case, K stacked children, test images for evaluation
@@ -117,7 +119,7 @@ def _data(prepared, cfg, device, channels_last):
 
 
 def _trainers(cfg, data, children, tmp):
-    return [Trainer(cfg, data, tmp / str(i), children=[c]) for i, c in enumerate(children)]
+    return [Loop(cfg, data, tmp / str(i), children=[c]) for i, c in enumerate(children)]
 
 
 def standalone_rate(cfg, data, children, stacked, device):
@@ -134,15 +136,15 @@ def supernet_rate(cfg, data, device, compiled=False):
     """Images/s of supernet training, one child per mini-batch in the sequential order. The warm-up epoch
     trains 111, 222, 333 and 444 first, so that every operation on every edge has run (and compiled)
     before the timed epoch: in the sequential order a short epoch would otherwise meet new ones."""
-    trainer = Trainer(cfg, data, Path("/nonexistent"))
+    trainer = Loop(cfg, data, Path("/nonexistent"))
     if compiled:
-        trainer.model.compile_parts()
+        trainer.method.model.compile_parts()
 
     def warm_up():
-        sampler = trainer.sampler
-        trainer.sampler = ChildSampler([child_index(c) for c in ("111", "222", "333", "444")], "sequential", 0)
+        sampler = trainer.method.sampler
+        trainer.method.sampler = ChildSampler([child_index(c) for c in ("111", "222", "333", "444")], "sequential", 0)
         trainer.train_epoch()
-        trainer.sampler = sampler
+        trainer.method.sampler = sampler
 
     return data.n_train / timed(trainer.train_epoch, device, warm_up=warm_up)
 

@@ -5,11 +5,9 @@ rule train_ground_truth:
     output:
         "results/ground_truth/seed{seed}/chunk{chunk}.csv",
     params:
-        checkpoints="results/checkpoints/ground_truth/seed{seed}",
-        settings=lambda w: training_settings(ground_truth_config(config, int(w.seed), int(w.chunk)), evaluates=True),
+        **training_params("ground_truth/seed{seed}", ground_truth_job_config, evaluates=True),
     log:
         "results/logs/train_ground_truth/seed{seed}/chunk{chunk}.log",
-    threads: 1
     conda:
         "../envs/train.yaml"
     script:

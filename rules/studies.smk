@@ -5,11 +5,9 @@ rule train_study:
     output:
         "results/studies/{run}/{instance}/dense.csv",
     params:
-        checkpoints="results/checkpoints/studies/{run}/{instance}",
-        settings=lambda w: training_settings(study_config(config, w.run, int(w.instance))),
+        **training_params("studies/{run}/{instance}", study_job_config),
     log:
         "results/logs/train_study/{run}/{instance}.log",
-    threads: 1
     conda:
         "../envs/train.yaml"
     script:
@@ -37,16 +35,16 @@ rule finetune:
     """Figure 4: every child fine-tuned alone from the supernet snapshot of one epoch."""
     input:
         data=DATA,
-        manifest="results/supernet/{e}/{i}/manifest.json".format(e=STUDIES["finetune"]["experiment"], i=STUDIES["finetune"]["instance"]),
+        manifest=FINETUNE_MANIFEST,
     output:
         "results/finetune/epoch{epoch}.csv",
     params:
-        settings=finetune_settings(
-            run_config(config, STUDIES["finetune"]["experiment"], STUDIES["finetune"]["instance"]), STUDIES["finetune"]["steps"]
-        ),
+        settings=finetune_settings(FINETUNE_CONFIG, STUDIES["finetune"]["steps"]),
+        job=runtime(FINETUNE_CONFIG),
+        steps=STUDIES["finetune"]["steps"],
+        epoch=lambda w: int(w.epoch),
     log:
         "results/logs/finetune/epoch{epoch}.log",
-    threads: 1
     conda:
         "../envs/train.yaml"
     script:

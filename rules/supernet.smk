@@ -6,11 +6,9 @@ rule train_supernet:
     output:
         manifest="results/supernet/{experiment}/{instance}/manifest.json",
     params:
-        checkpoints="results/checkpoints/supernet/{experiment}/{instance}",
-        settings=lambda w: training_settings(run_config(config, w.experiment, int(w.instance))),
+        **training_params("supernet/{experiment}/{instance}", supernet_config),
     log:
         "results/logs/train_supernet/{experiment}/{instance}.log",
-    threads: 1
     conda:
         "../envs/train.yaml"
     script:
@@ -18,7 +16,7 @@ rule train_supernet:
 
 
 rule evaluate_subnets:
-    """Accuracy of all 64 children at every checkpointed epoch."""
+    """Every child's score at every checkpointed epoch, ranked by the method that trained the supernet."""
     input:
         data=DATA,
         manifest="results/supernet/{experiment}/{instance}/manifest.json",
@@ -26,9 +24,9 @@ rule evaluate_subnets:
         "results/supernet/{experiment}/{instance}/accuracy.csv",
     params:
         settings=evaluate_job_settings(config),
+        job=lambda w: runtime(supernet_config(w)),
     log:
         "results/logs/evaluate_subnets/{experiment}/{instance}.log",
-    threads: 1
     conda:
         "../envs/train.yaml"
     script:

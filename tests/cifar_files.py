@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 
-from wsnas.data import CIFAR10_MD5, md5sum
+from wsnas.data.datasets import CIFAR10_MD5, md5sum
 
 
 def write_cifar10(root, per_file=20, seed=0):

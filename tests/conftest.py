@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from wsnas import config
-from wsnas.data import DeviceData, prepare
+from wsnas.data.datasets import prepare
+from wsnas.data.device_data import DeviceData
 
 TINY = [
     "data.resolution=8",

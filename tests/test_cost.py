@@ -8,8 +8,9 @@ import sys
 import pytest
 
 from bench import projection as projection_cli
-from wsnas import config, cost
-from wsnas.data import prepare, split_sizes
+from wsnas import config
+from wsnas.plan import cost
+from wsnas.data.datasets import prepare, split_sizes
 
 from test_pipeline import COSTED_RULES, ROOT, TEST_CONFIG, planned_jobs
 

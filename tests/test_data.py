@@ -6,7 +6,9 @@ import torch
 
 from tests.cifar_files import write_cifar10
 from wsnas import config
-from wsnas.data import DeviceData, _shift, load_cifar10, load_digits_split, prepare, random_crop_flip
+from wsnas.data.augment import _shift, random_crop_flip
+from wsnas.data.datasets import load_cifar10, load_digits_split, prepare
+from wsnas.data.device_data import DeviceData
 from wsnas.errors import WsnasError
 
 
@@ -56,7 +58,7 @@ def test_prepare_cifar10_from_config(tmp_path):
     prepared = prepare(cfg["data"])
     assert prepared["train_x"].dtype == torch.uint8 and prepared["test_x"].shape == (8, 3, 32, 32)
     data = DeviceData(prepared, cfg["data"])
-    x, y = next(data.train_batches(data.make_generator(0), 16))
+    x, y, _ = next(data.train_batches(data.make_generator(0), 16))
     assert x.shape == (16, 3, 32, 32) and x.dtype == torch.float32
     cfg = config.load(None, ["data.name=cifar10", f"data.root={root}"])
     with pytest.raises(WsnasError, match="md5"):
@@ -92,6 +94,6 @@ def test_batched_augmentation_is_seeded_and_flips_some_images():
 
 def test_device_data_batches_cover_the_epoch_once(tiny_cfg, tiny_prepared):
     data = DeviceData(tiny_prepared, tiny_cfg["data"])
-    ys = torch.cat([y for _, y in data.train_batches(data.make_generator(0), 100, augment=False)])
+    ys = torch.cat([y for _, y, _ in data.train_batches(data.make_generator(0), 100, augment=False)])
     assert len(ys) == data.n_train and data.steps_per_epoch(100) == -(-data.n_train // 100)
     assert torch.equal(ys.sort().values, data.train_y.sort().values)

@@ -1,12 +1,12 @@
 import torch
 
 from tests.conftest import tiny_config
-from wsnas.evaluate import accuracy_table, evaluate_children
-from wsnas.train import Trainer
+from wsnas.training.evaluate import accuracy_table, evaluate_children
+from wsnas.training.loop import Loop
 
 
 def trained(tmp_path, data, *overrides):
-    return Trainer(tiny_config("train.epochs=1", *overrides), data, tmp_path).run()
+    return Loop(tiny_config("train.epochs=1", *overrides), data, tmp_path).run()
 
 
 def manual_accuracy(model, data, child):
@@ -18,17 +18,17 @@ def manual_accuracy(model, data, child):
 
 def test_running_mode_matches_plain_per_child_evaluation(tmp_path, tiny_data):
     trainer = trained(tmp_path, tiny_data)
-    trainer.model.train()
-    acc, loss = evaluate_children(trainer.model, tiny_data, trainer.cfg["evaluate"])
-    assert trainer.model.training  # the caller's mode is restored
+    trainer.method.model.train()
+    acc, loss = evaluate_children(trainer.method.model, tiny_data, trainer.cfg["evaluate"])
+    assert trainer.method.model.training  # the caller's mode is restored
     assert acc.shape == (64,) and loss.shape == (64,)
     for child in (0, 21, 63):
-        assert abs(acc[child].item() - manual_accuracy(trainer.model, tiny_data, child)) < 1e-6
+        assert abs(acc[child].item() - manual_accuracy(trainer.method.model, tiny_data, child)) < 1e-6
 
 
 def test_batch_mode_uses_batch_statistics_and_keeps_running_ones(tmp_path, tiny_data):
     trainer = trained(tmp_path, tiny_data)
-    model = trainer.model
+    model = trainer.method.model
     before = {k: v.clone() for k, v in model.state_dict().items()}
     cfg = dict(trainer.cfg["evaluate"], bn_mode="batch", batch_size=10_000)
     acc, _ = evaluate_children(model, tiny_data, cfg, children=[5])
@@ -45,11 +45,11 @@ def test_batch_mode_uses_batch_statistics_and_keeps_running_ones(tmp_path, tiny_
 
 def test_recalibrate_mode_changes_only_results_not_the_model(tmp_path, tiny_data):
     trainer = trained(tmp_path, tiny_data)
-    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    before = {k: v.clone() for k, v in trainer.method.model.state_dict().items()}
     cfg = dict(trainer.cfg["evaluate"], bn_mode="recalibrate", recalibrate_batches=3)
-    acc_r, _ = evaluate_children(trainer.model, tiny_data, cfg, children=[0, 40])
-    acc_run, _ = evaluate_children(trainer.model, tiny_data, trainer.cfg["evaluate"], children=[0, 40])
-    for k, v in trainer.model.state_dict().items():
+    acc_r, _ = evaluate_children(trainer.method.model, tiny_data, cfg, children=[0, 40])
+    acc_run, _ = evaluate_children(trainer.method.model, tiny_data, trainer.cfg["evaluate"], children=[0, 40])
+    for k, v in trainer.method.model.state_dict().items():
         assert torch.equal(v, before[k]), k
     assert not torch.equal(acc_r, acc_run)
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from wsnas import metrics
+from wsnas.reporting import metrics
 
 
 def test_kendall_tau_hand_cases():

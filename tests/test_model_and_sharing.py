@@ -3,9 +3,9 @@ import torch
 import torch.nn.functional as F
 
 from wsnas.errors import WsnasError
-from wsnas.model import WeightSharingNet
-from wsnas.sharing import assignment, group_partition, groups_of
-from wsnas.space import CHILD_IDS, child_index
+from wsnas.core.model import WeightSharingNet
+from wsnas.core.sharing import assignment, group_partition, groups_of
+from wsnas.core.space import CHILD_IDS, child_index
 
 MODEL = {"stem_channels": 8, "stem_convs": 2, "cell_channels": 4, "num_cells": 4, "bn_momentum": 0.4}
 

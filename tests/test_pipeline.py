@@ -12,12 +12,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from wsnas import cost, paper
+from wsnas.plan import cost
+
+from wsnas.reporting import paper
 from wsnas.config import load as load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / "config" / "test.yaml"
-#: The rules whose jobs the cost model (wsnas.cost) counts: every training and evaluation rule.
+#: The rules whose jobs the cost model (wsnas.plan.cost) counts: every training and evaluation rule.
 COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.slow
@@ -77,7 +79,7 @@ def test_whole_dag_builds_tables_3_4_figures_4_9_and_the_paper_comparison(demo_r
     t4 = pd.read_csv(tables / "table4_prefix_details.csv")
     assert len(t4) == 2 * 2 * 4 and t4["ours"].between(-1, 1).all()
     # Table 4's accuracy mean recomputed from the dense tables of one run
-    from wsnas.analysis import dense_matrix
+    from wsnas.reporting.analysis import dense_matrix
 
     accs = [dense_matrix(demo_run / f"results/studies/prefix-e4-k0/{i}/dense.csv").iloc[-2:].mean().mean() for i in range(2)]
     row = t4[(t4["row"] == "4 epochs, k = 0") & (t4["metric"] == "Accuracy Mean")]
@@ -101,8 +103,8 @@ def test_snakemake_report_bundles_every_table_and_figure(demo_run):
 
 def test_table_numbers_follow_from_the_results(demo_run):
     """Recompute one Table 2 cell from the per-instance accuracy tables and the ground truth."""
-    from wsnas import metrics
-    from wsnas.analysis import accuracy_matrix
+    from wsnas.reporting import metrics
+    from wsnas.reporting.analysis import accuracy_matrix
 
     gt = pd.read_csv(demo_run / "results/ground_truth/summary.csv", dtype={"child": str})["mean"].values
     taus = [metrics.gt_tau(accuracy_matrix(demo_run / f"results/supernet/seeds/{i}/accuracy.csv").iloc[-1].values, gt)

@@ -5,12 +5,12 @@ import pytest
 import torch
 
 from tests.conftest import tiny_config
-from wsnas.device import precision_context, resolved_precision
-from wsnas.evaluate import evaluate_children
-from wsnas.model import WeightSharingNet
-from wsnas.space import child_index
-from wsnas.stacked import stacked_forward
-from wsnas.train import Trainer
+from wsnas.training.device import precision_context, resolved_precision
+from wsnas.training.evaluate import evaluate_children
+from wsnas.core.model import WeightSharingNet
+from wsnas.core.space import child_index
+from wsnas.training.stacked import stacked_forward
+from wsnas.training.loop import Loop
 
 CPU = torch.device("cpu")
 
@@ -55,22 +55,22 @@ def test_bf16_stacked_forward_matches_bf16_one_at_a_time():
 @pytest.fixture(scope="module")
 def trained_pair(tmp_path_factory, tiny_cfg, tiny_prepared):
     """The same supernet trained 8 epochs in fp32 and in bf16 autocast."""
-    from wsnas.data import DeviceData
+    from wsnas.data.device_data import DeviceData
 
     data = DeviceData(tiny_prepared, tiny_cfg["data"], "cpu", channels_last=True)
     out = {}
     for precision in ("fp32", "bf16"):
         cfg = tiny_config(f"train.precision={precision}", "train.epochs=8", "train.lr=0.1")
-        out[precision] = Trainer(cfg, data, tmp_path_factory.mktemp(precision)).run()
+        out[precision] = Loop(cfg, data, tmp_path_factory.mktemp(precision)).run()
     return data, out
 
 
 def test_bf16_training_keeps_fp32_state_and_follows_the_fp32_run(trained_pair):
     _, runs = trained_pair
     plain, low = runs["fp32"], runs["bf16"]
-    for p in low.model.parameters():
+    for p in low.method.model.parameters():
         assert p.dtype == torch.float32
-    assert all(v["momentum_buffer"].dtype == torch.float32 for v in low.optimizer.state.values())
+    assert all(v["momentum_buffer"].dtype == torch.float32 for v in low.method.optimizer.state.values())
     assert low.history[-1]["train_loss"] != plain.history[-1]["train_loss"]
     for a, b in zip(plain.history, low.history):  # the same learning curve to within bf16 noise
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=0.1)
@@ -83,7 +83,7 @@ def test_bf16_evaluation_ranks_the_children_like_fp32(trained_pair):
 
     data, runs = trained_pair
     cfg = runs["fp32"].cfg
-    plain, _ = evaluate_children(runs["fp32"].model, data, {**cfg["evaluate"], "precision": "fp32"})
-    low, _ = evaluate_children(runs["fp32"].model, data, {**cfg["evaluate"], "precision": "bf16"})
+    plain, _ = evaluate_children(runs["fp32"].method.model, data, {**cfg["evaluate"], "precision": "fp32"})
+    low, _ = evaluate_children(runs["fp32"].method.model, data, {**cfg["evaluate"], "precision": "bf16"})
     assert (low - plain).abs().max() < 0.03
     assert kendalltau(low, plain).statistic > 0.8

@@ -12,21 +12,23 @@ import torch
 import torch.nn.functional as F
 
 from tests.conftest import TINY, tiny_config
-from tests.test_train import Scripted
-from wsnas import checkpoint as ckpt
+from tests.test_train import scripted_method
+from wsnas.training import checkpoint as ckpt
 from wsnas import config as config_mod
 from wsnas.errors import WsnasError
-from wsnas.evaluate import evaluate_children
-from wsnas.finetune import finetune_batches, finetune_children
-from wsnas.model import WeightSharingNet
-from wsnas.runs import ground_truth_config, run_config
-from wsnas.sampler import ChildSampler
-from wsnas.settings import fingerprint, training_settings
-from wsnas.sharing import group_members, group_partition
-from wsnas.space import CHILD_IDS, child_index
-from wsnas.studies import figure6_members, study_config
-from wsnas.tables import provenance, table1_stability, table2_ground_truth
-from wsnas.train import Trainer, cosine_lr, train_supernet
+from wsnas.training.evaluate import evaluate_children
+from wsnas.training.finetune import finetune_batches, finetune_children
+from wsnas.core.model import WeightSharingNet
+from wsnas.plan.runs import ground_truth_config, run_config
+from wsnas.methods.child_order import ChildSampler
+from wsnas.plan.settings import fingerprint, training_settings
+from wsnas.core.sharing import group_members, group_partition
+from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.plan.studies import figure6_members, study_config
+from wsnas.reporting.tables import provenance, table1_stability, table2_ground_truth
+from wsnas.training.drivers import train_supernet
+from wsnas.training.loop import Loop
+from wsnas.training.schedule import cosine_lr
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {name: config_mod.load(ROOT / "config" / f"{name}.yaml") for name in ("paper", "config", "test")}
@@ -71,7 +73,7 @@ def test_fixed_and_shuffle_are_the_authors_numpy_orders():
 
 
 def test_every_window_of_64_steps_trains_each_child_once(tmp_path, tiny_data):
-    trainer = Trainer(tiny_config("train.epochs=9"), tiny_data, tmp_path)
+    trainer = Loop(tiny_config("train.epochs=9"), tiny_data, tmp_path)
     trained = []
     while trainer.epoch < 9:  # 9 epochs of 10 steps: the cycle runs across epoch boundaries
         trainer.train_epoch(on_step=lambda tr: trained.append(tr._last_child))
@@ -83,13 +85,13 @@ def test_every_window_of_64_steps_trains_each_child_once(tmp_path, tiny_data):
 # -- 2. prefix sharing: private copies move only on their own child's steps (F1) --------------------------
 def _prefix_trainer(path, data, children, k=1):
     cfg = tiny_config("sharing.mode=prefix", f"sharing.prefix_cells={k}", "train.epochs=1", "train.inactive_grads=zero")
-    return Trainer(cfg, data, path, sampler=Scripted(children))
+    return Loop(cfg, data, path, method=scripted_method(cfg, data, children))
 
 
 def test_private_copies_move_only_on_their_own_childs_steps(tmp_path, tiny_data):
     a, b, c = child_index("222"), child_index("111"), child_index("333")
     trainer = _prefix_trainer(tmp_path, tiny_data, [a, b, b, b, a, b, b])
-    model = trainer.model
+    model = trainer.method.model
     head = {x: model.slots["head"][x].linear.weight for x in (a, b, c)}
     cell1 = {x: model.slots["cell1"][x].edges[0][1][1].weight for x in (a, b, c)}  # sep_conv_3x3's first conv
     shared_sep3 = model.slots["cell0"][0].edges[0][1][1].weight  # shared (k = 1), used by a only
@@ -113,12 +115,12 @@ def test_private_copies_move_only_on_their_own_childs_steps(tmp_path, tiny_data)
 
 def test_prefix_training_resumes_bit_identically(tmp_path, tiny_data):
     cfg = tiny_config("sharing.mode=prefix", "sharing.prefix_cells=0", "train.epochs=3")
-    straight = Trainer(cfg, tiny_data, tmp_path / "a").run()
-    part = Trainer(cfg, tiny_data, tmp_path / "b")
+    straight = Loop(cfg, tiny_data, tmp_path / "a").run()
+    part = Loop(cfg, tiny_data, tmp_path / "b")
     part.train_epoch()
     part.save()
-    resumed = Trainer(cfg, tiny_data, tmp_path / "b").run().model.state_dict()
-    for key, value in straight.model.state_dict().items():
+    resumed = Loop(cfg, tiny_data, tmp_path / "b").run().method.model.state_dict()
+    for key, value in straight.method.model.state_dict().items():
         assert torch.equal(value, resumed[key]), key
 
 
@@ -141,13 +143,13 @@ def test_paper_network_has_the_authors_58074_parameters_and_old_checkpoints_are_
     model = WeightSharingNet(PAPER_MODEL, {"mode": "full"})
     assert sum(p.numel() for p in model.parameters()) == 58074
     assert not model.slots["cell0"][0].preprocess[2].affine
-    trainer = Trainer(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
+    trainer = Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
     state = trainer.state_dict()
     old = {k: v for k, v in state.items() if k != "protocol"}  # written before the protocol existed
     with pytest.raises(WsnasError, match="protocol 1 .*affine.*delete it"):
-        Trainer(tiny_config("train.epochs=1"), tiny_data, tmp_path).load_state_dict(old, "old.pt")
+        Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).load_state_dict(old, "old.pt")
     with pytest.raises(WsnasError, match="checkpoint old.pt was written under protocol 1"):
-        ckpt.load_model_state(trainer.model, old, "old.pt")
+        ckpt.load_model_state(trainer.method.model, old, "old.pt")
     torch.save(old, tmp_path / "old.pt")
     sets = [arg for item in TINY for arg in ("--set", item)]
     out = subprocess.run([sys.executable, "-m", "wsnas", "evaluate", *sets, "--checkpoint", str(tmp_path / "old.pt")],
@@ -158,24 +160,24 @@ def test_paper_network_has_the_authors_58074_parameters_and_old_checkpoints_are_
 # -- 5. fine-tuning from a fresh optimiser (F5) ----------------------------------------------------------
 def test_finetuning_starts_each_child_with_a_fresh_sgd(tmp_path, tiny_data):
     cfg = tiny_config("train.epochs=20")
-    trainer = Trainer(cfg, tiny_data, tmp_path)
+    trainer = Loop(cfg, tiny_data, tmp_path)
     for _ in range(10):
         trainer.train_epoch()
     state = trainer.state_dict()
-    assert state["optimizer"]["state"]  # the snapshot carries the supernet's momentum buffers
+    assert state["method"]["optimizer"]["state"]  # the snapshot carries the supernet's momentum buffers
     child = child_index("222")
     table = finetune_children(cfg, tiny_data, state, steps=3, children=[child])
     t = cfg["train"]
 
     def by_hand(inherit_momentum):
         model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=tiny_data.classes).to(memory_format=tiny_data.memory_format)
-        model.load_state_dict(state["model"])
+        model.load_state_dict(state["method"]["model"])
         optimizer = torch.optim.SGD(model.parameters(), lr=cosine_lr(10, 20, t["lr"], t["lr_min"]),
                                     momentum=t["momentum"], weight_decay=t["weight_decay"])
         if inherit_momentum:
-            optimizer.load_state_dict(state["optimizer"])
+            optimizer.load_state_dict(state["method"]["optimizer"])
         losses = []
-        for _, (x, y) in zip(range(3), finetune_batches(tiny_data, t, 10)):
+        for _, (x, y, _index) in zip(range(3), finetune_batches(tiny_data, t, 10)):
             model.train()
             optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(model(x, child), y).backward()

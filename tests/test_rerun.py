@@ -1,5 +1,5 @@
 """Changing a setting reruns exactly the jobs whose results it changes, through Snakemake
-(``wsnas.settings``: one dict per job is both the rule's params and its checkpoint folder's hash)."""
+(``wsnas.plan.settings``: one dict per job is both the rule's params and its checkpoint folder's hash)."""
 
 import subprocess
 

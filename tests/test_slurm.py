@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from wsnas.runs import ground_truth_config
+from wsnas.plan.runs import ground_truth_config
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [

@@ -1,7 +1,7 @@
 import pytest
 
 from wsnas.errors import WsnasError
-from wsnas.space import CHILD_IDS, OPERATIONS, child_index, describe, parse_child
+from wsnas.core.space import CHILD_IDS, OPERATIONS, child_index, describe, parse_child
 
 
 def test_child_ids_are_the_64_lexicographic_ids():

@@ -4,10 +4,11 @@ import pytest
 import torch
 
 from tests.conftest import tiny_config
-from wsnas.model import WeightSharingNet
-from wsnas.space import child_index
-from wsnas.stacked import run_stacked, stacked_forward
-from wsnas.train import Trainer, train_standalone
+from wsnas.core.model import WeightSharingNet
+from wsnas.core.space import child_index
+from wsnas.training.stacked import run_stacked, stacked_forward
+from wsnas.training.drivers import train_standalone
+from wsnas.training.loop import Loop
 
 CHILDREN = ["111", "243", "424", "243"]  # members with different and with equal operations per edge
 
@@ -44,12 +45,12 @@ def test_stacked_forward_and_backward_match_each_network_alone(memory_format):
 
 
 def _assert_same_weights(a, b):
-    for name, value in a.model.state_dict().items():
-        torch.testing.assert_close(b.model.state_dict()[name], value, rtol=1e-7, atol=1e-9, msg=name)
+    for name, value in a.method.model.state_dict().items():
+        torch.testing.assert_close(b.method.model.state_dict()[name], value, rtol=1e-7, atol=1e-9, msg=name)
 
 
 def _trainers(tmp_path, data, configs, sub):
-    return [Trainer(cfg, data, tmp_path / sub / str(i), children=children)
+    return [Loop(cfg, data, tmp_path / sub / str(i), children=children)
             for i, (cfg, children) in enumerate(configs)]
 
 
@@ -70,9 +71,9 @@ def test_stacked_training_matches_one_at_a_time(tmp_path, double_data, inactive)
         assert b.epoch == 2 and b.step == a.step
         _assert_same_weights(a, b)
         assert b.history[-1]["train_loss"] == pytest.approx(a.history[-1]["train_loss"], rel=1e-9)
-        assert set(map(id, b.optimizer.state)) == {id(p) for p in b.model.parameters()
-                                                   if p in b.optimizer.state}
-        assert len(b.optimizer.state) == len(a.optimizer.state)
+        assert set(map(id, b.method.optimizer.state)) == {id(p) for p in b.method.model.parameters()
+                                                   if p in b.method.optimizer.state}
+        assert len(b.method.optimizer.state) == len(a.method.optimizer.state)
 
 
 def test_stacked_members_resume_from_different_epochs(tmp_path, double_data):

@@ -7,15 +7,17 @@ import pytest
 import torch
 
 from tests.conftest import tiny_config
-from wsnas import analysis, comparison, metrics
+from wsnas.reporting import analysis
+from wsnas.reporting import comparison
+from wsnas.reporting import metrics
 from wsnas.errors import WsnasError
-from wsnas.evaluate import evaluate_children
-from wsnas.finetune import finetune_children
-from wsnas.space import CHILD_IDS, child_index
-from wsnas.studies import study_config, study_runs
-from wsnas.sharing import group_members
-from wsnas.study_training import train_study_run
-from wsnas.train import Trainer
+from wsnas.training.evaluate import evaluate_children
+from wsnas.training.finetune import finetune_children
+from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.plan.studies import study_config, study_runs
+from wsnas.core.sharing import group_members
+from wsnas.training.drivers import train_study_run
+from wsnas.training.loop import Loop
 
 
 def test_group_partitions_random_is_seeded_and_kept_across_instances_similarity_is_lexicographic():
@@ -57,7 +59,7 @@ def test_group_run_trains_each_group_alone_and_joins_their_dense_rows(tmp_path, 
         trained = [child_index(c) for c in names.split()]
         assert len(trained) == 16 and all(c in g for c, g in zip(trained, members))  # one child per group per step
     # each group is an ordinary supernet over its children: group 0 alone gives the same accuracies
-    alone = Trainer(run | {"sharing": {**run["sharing"], "mode": "full"}}, tiny_data, tmp_path / "alone", children=members[0]).run()
+    alone = Loop(run | {"sharing": {**run["sharing"], "mode": "full"}}, tiny_data, tmp_path / "alone", children=members[0]).run()
     cols = [CHILD_IDS[c] for c in members[0]]
     np.testing.assert_allclose(alone.dense_table()[cols].values, table[cols].values)
 
@@ -77,18 +79,18 @@ def test_window_metrics_by_hand():
 
 def test_finetune_moves_only_the_child_and_starts_from_the_snapshot(tmp_path, tiny_data):
     cfg = tiny_config("train.epochs=2")
-    trainer = Trainer(cfg, tiny_data, tmp_path).run()
+    trainer = Loop(cfg, tiny_data, tmp_path).run()
     state = trainer.state_dict()
     a, b = child_index("222"), child_index("111")
     table = finetune_children(cfg, tiny_data, state, steps=3, children=[a, b])
     assert list(table["step"]) == [0, 0, 1, 2, 3, 1, 2, 3]
-    snapshot, _ = evaluate_children(trainer.model, tiny_data, cfg["evaluate"], [a, b])
+    snapshot, _ = evaluate_children(trainer.method.model, tiny_data, cfg["evaluate"], [a, b])
     assert table[table["step"] == 0]["accuracy"].tolist() == pytest.approx(snapshot.tolist())
     assert table[table["child"] == "222"]["loss"].nunique() == 4  # fine-tuning changes the child at every step
     # b's fine-tuning starts from the snapshot again, not from a's fine-tuned weights
     only_b = finetune_children(cfg, tiny_data, state, steps=3, children=[b])
     assert only_b[only_b["step"] > 0]["accuracy"].tolist() == table[(table["child"] == "111") & (table["step"] > 0)]["accuracy"].tolist()
-    assert torch.equal(trainer.model.state_dict()["slots.head.0.linear.weight"], state["model"]["slots.head.0.linear.weight"])
+    assert torch.equal(trainer.method.model.state_dict()["slots.head.0.linear.weight"], state["method"]["model"]["slots.head.0.linear.weight"])
     gt = np.linspace(0, 1, 64)
     taus = analysis.finetune_gt_tau(finetune_children(cfg, tiny_data, state, steps=1), gt)
     assert list(taus["step"]) == [0, 1] and taus["gt_tau"].between(-1, 1).all()

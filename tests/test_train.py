@@ -9,12 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.helpers import assert_same_state
 from tests.conftest import TINY, tiny_config
-from wsnas import checkpoint as ckpt
+from wsnas.training import checkpoint as ckpt
 from wsnas.errors import WsnasError
-from wsnas.sampler import ChildSampler
-from wsnas.space import CHILD_IDS, child_index
-from wsnas.train import Trainer, cosine_lr, train_standalone
+from wsnas.methods.child_order import ChildSampler
+from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.training.drivers import train_standalone
+from wsnas.methods.single_path import SinglePath
+from wsnas.training.loop import Loop
+from wsnas.training.schedule import cosine_lr
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,13 +75,18 @@ class Scripted:
         self.step = state["step"]
 
 
+def scripted_method(cfg, data, children):
+    """Single-path training over all 64 children whose child order plays ``children``."""
+    return SinglePath(cfg, data, range(64), sampler=Scripted(children))
+
+
 @pytest.mark.parametrize("mode", ["zero", "none"])
 def test_inactive_grads_switch(tmp_path, tiny_data, mode):
     """zero (original): weights used earlier keep moving (momentum, weight decay) while another child trains."""
     cfg = tiny_config(f"train.inactive_grads={mode}", "train.epochs=1")
     a, b = child_index("222"), child_index("111")  # '222' uses sep_conv_3x3 everywhere, '111' never
-    trainer = Trainer(cfg, tiny_data, tmp_path, sampler=Scripted([a] + [b] * 20))
-    sep3 = trainer.model.slots["cell0"][0].edges[0][1][1].weight
+    trainer = Loop(cfg, tiny_data, tmp_path, method=scripted_method(cfg, tiny_data, [a] + [b] * 20))
+    sep3 = trainer.method.model.slots["cell0"][0].edges[0][1][1].weight
     snapshots = [sep3.detach().clone()]
     trainer.train_epoch(on_step=lambda tr: snapshots.append(sep3.detach().clone()))
     assert not torch.equal(snapshots[0], snapshots[1])  # '222' trained it
@@ -88,28 +97,28 @@ def test_inactive_grads_switch(tmp_path, tiny_data, mode):
 def test_momentum_buffers_belong_to_their_copy(tmp_path, tiny_data):
     cfg = tiny_config("sharing.mode=prefix", "sharing.prefix_cells=1", "train.epochs=1")
     a, b = 5, 40
-    trainer = Trainer(cfg, tiny_data, tmp_path, sampler=Scripted([a, b]))
+    trainer = Loop(cfg, tiny_data, tmp_path, method=scripted_method(cfg, tiny_data, [a, b]))
     trainer.train_epoch()
-    state = trainer.optimizer.state
-    head_a = trainer.model.slots["head"][a].linear.weight
-    head_b = trainer.model.slots["head"][b].linear.weight
-    head_c = trainer.model.slots["head"][7].linear.weight
+    state = trainer.method.optimizer.state
+    head_a = trainer.method.model.slots["head"][a].linear.weight
+    head_b = trainer.method.model.slots["head"][b].linear.weight
+    head_c = trainer.method.model.slots["head"][7].linear.weight
     assert head_a in state and head_b in state and head_c not in state
     assert not torch.equal(state[head_a]["momentum_buffer"], state[head_b]["momentum_buffer"])
 
 
 def test_checkpoint_every_epoch_and_resume_is_bit_identical(tmp_path, tiny_data):
     cfg = tiny_config("train.epochs=3", "train.child_order=shuffle", "train.dense_eval_steps=4")
-    full = Trainer(cfg, tiny_data, tmp_path / "full").run()
+    full = Loop(cfg, tiny_data, tmp_path / "full").run()
     assert list(ckpt.epoch_files(tmp_path / "full")) == [1, 2, 3]
-    part = Trainer(tiny_config("train.epochs=3", "train.child_order=shuffle", "train.dense_eval_steps=4"),
+    part = Loop(tiny_config("train.epochs=3", "train.child_order=shuffle", "train.dense_eval_steps=4"),
                    tiny_data, tmp_path / "part")
     part.train_epoch()
     part.save()
-    resumed = Trainer(cfg, tiny_data, tmp_path / "part").run()
+    resumed = Loop(cfg, tiny_data, tmp_path / "part").run()
     assert resumed.epoch == 3
-    for k, v in full.model.state_dict().items():
-        assert torch.equal(v, resumed.model.state_dict()[k]), k
+    for k, v in full.method.model.state_dict().items():
+        assert torch.equal(v, resumed.method.model.state_dict()[k]), k
     table = full.dense_table()
     assert list(table["step"]) == list(range(full.total_steps - 3, full.total_steps + 1))
     assert table.shape == (4, 66) and table.equals(resumed.dense_table())
@@ -118,12 +127,12 @@ def test_checkpoint_every_epoch_and_resume_is_bit_identical(tmp_path, tiny_data)
 
 def test_truncated_newest_checkpoint_is_reported_and_skipped(tmp_path, tiny_data, caplog):
     cfg = tiny_config("train.epochs=2")
-    Trainer(cfg, tiny_data, tmp_path).run()
+    Loop(cfg, tiny_data, tmp_path).run()
     newest = ckpt.epoch_path(tmp_path, 2)
     newest.write_bytes(newest.read_bytes()[:1000])
     with pytest.raises(ckpt.CorruptCheckpointError, match="epoch_0002.pt"):
         ckpt.load_checkpoint(newest)
-    resumed = Trainer(cfg, tiny_data, tmp_path)
+    resumed = Loop(cfg, tiny_data, tmp_path)
     with caplog.at_level("WARNING", logger="wsnas"):
         assert resumed.resume()
     assert resumed.epoch == 1
@@ -133,9 +142,9 @@ def test_truncated_newest_checkpoint_is_reported_and_skipped(tmp_path, tiny_data
 
 
 def test_resume_under_other_settings_is_refused(tmp_path, tiny_data):
-    Trainer(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
+    Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
     with pytest.raises(WsnasError, match="other settings"):
-        Trainer(tiny_config("train.epochs=1", "train.lr=0.5"), tiny_data, tmp_path).run()
+        Loop(tiny_config("train.epochs=1", "train.lr=0.5"), tiny_data, tmp_path).run()
 
 
 def test_failed_write_leaves_no_half_file(tmp_path, monkeypatch):
@@ -200,6 +209,4 @@ def test_killed_training_process_resumes_bit_identical(tmp_path):
     assert f"resumed from {ckpt.epoch_path(tmp_path / 'killed', max(done))}" in out.stderr
     a = ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "straight", epochs))
     b = ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "killed", epochs))
-    for k in a["model"]:
-        assert torch.equal(a["model"][k], b["model"][k]), k
-    assert torch.equal(a["sampler"]["generator"], b["sampler"]["generator"])
+    assert_same_state(a, b)

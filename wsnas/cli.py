@@ -4,8 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config as config_mod
-from .errors import WsnasError
+from wsnas import config as config_mod
+from wsnas.errors import WsnasError
+from wsnas.jobs import training
 
 
 def _common(p):
@@ -21,73 +22,32 @@ def _cfg(args):
 
 
 def cmd_prepare_data(args):
-    from .data import prepare, save_prepared
-
-    save_prepared(prepare(_cfg(args)["data"]), args.out)
+    training.prepare_data(_cfg(args)["data"], args.out)
     print(f"wrote {args.out}")
 
 
 def cmd_download(args):
-    from .data import download_cifar10
+    from wsnas.data.datasets import download_cifar10
 
     print(f"CIFAR-10 ready in {download_cifar10(args.dest)}")
 
 
 def cmd_train_supernet(args):
-    from . import manifest, runtime, train
-
-    cfg = _cfg(args)
-    data = runtime.device_data(cfg, args.data, args.threads)
-    if cfg["sharing"]["mode"] == "group":
-        # The paper's group sharing (Sec. 4.2): m independent networks, each trained for the full schedule
-        # on its own children, as the pipeline's study runs do; the checkpoints go to one folder per group.
-        from .study_training import train_groups
-
-        if args.manifest:
-            raise WsnasError("--manifest: sharing.mode=group trains one network per group (checkpoint folders "
-                             f"{args.checkpoints}/group00 ...); drop --manifest and use --dense-out")
-        dense = train_groups(cfg, data, args.checkpoints)
-    else:
-        trainer = train.train_supernet(cfg, data, args.checkpoints)
-        dense = trainer.dense_table()
-        if args.manifest:
-            manifest.write(args.checkpoints, args.manifest, history=trainer.history)
-    if args.dense_out:
-        dense.to_csv(args.dense_out, index=False)
+    training.train_supernet(_cfg(args), args.data, args.checkpoints, args.manifest, args.dense_out, args.threads)
 
 
 def cmd_train_standalone(args):
-    from . import runtime, train
-
-    cfg = _cfg(args)
-    data = runtime.device_data(cfg, args.data, args.threads)
-    table = train.train_standalone(cfg, data, args.checkpoints, stack=args.stack or cfg["ground_truth"]["stack"])
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    training.train_ground_truth(_cfg(args), args.data, args.checkpoints, args.out, args.stack, args.threads)
     print(f"wrote {args.out}")
 
 
 def cmd_evaluate(args):
-    from . import checkpoint, evaluate, runtime
-    from .model import WeightSharingNet
-
-    cfg = _cfg(args)
-    data = runtime.device_data(cfg, args.data, args.threads)
-    state = checkpoint.load_checkpoint(args.checkpoint)
-    model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes).to(data.device)
-    checkpoint.load_model_state(model, state, args.checkpoint)
-    acc, loss = evaluate.evaluate_children(model, data, cfg["evaluate"])
-    table = evaluate.accuracy_table(acc, loss, epoch=int(state["epoch"]))
-    if args.out:
-        table.to_csv(args.out, index=False)
-        print(f"wrote {args.out}")
-    else:
-        print(table.to_string(index=False))
+    training.evaluate_file(_cfg(args), args.data, args.checkpoint, args.out, args.threads)
 
 
 def cmd_gt_tau(args):
-    from . import metrics
-    from .results import read_accuracies
+    from wsnas.reporting import metrics
+    from wsnas.reporting.results import read_accuracies
 
     acc, gt = read_accuracies(args.accuracies), read_accuracies(args.ground_truth)
     print(f"GT-Tau {metrics.gt_tau(acc, gt):.4f}  T1R {metrics.top_n_rank(acc, gt, 1)}  T3R {metrics.top_n_rank(acc, gt, 3)}")
@@ -135,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .runtime import configure_logging
+    from wsnas.training.runtime import configure_logging
 
     args = build_parser().parse_args(argv)
     configure_logging()

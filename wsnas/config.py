@@ -15,7 +15,7 @@ try:
 except ImportError:  # pragma: no cover - exercised by tests that hide the module
     jsonschema = None
 
-from .errors import WsnasError
+from wsnas.errors import WsnasError
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "schema.yaml"
 

@@ -1,8 +1,10 @@
-"""Entry point of rule(s) finetune; the work is wsnas.pipeline.finetune."""
+"""Rule finetune: every child fine-tuned from one snapshot (wsnas.jobs.training.finetune)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas import pipeline  # noqa: E402
+from wsnas.jobs import common, training  # noqa: E402
 
-pipeline.finetune(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, training.finetune, cfg=s.params.job.config, data=s.input.data, manifest=s.input.manifest,
+           epoch=s.params.epoch, steps=s.params.steps, output=s.output[0], threads=s.threads)

@@ -1,8 +1,8 @@
-"""Entry point of rule ground_truth_metrics; the work is wsnas.pipeline.ground_truth_metrics."""
+"""Entry point of rule ground_truth_metrics; the work is wsnas.jobs.pipeline.ground_truth_metrics."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas import pipeline  # noqa: E402
+from wsnas.jobs import pipeline  # noqa: E402
 
 pipeline.ground_truth_metrics(snakemake)  # noqa: F821

@@ -1,8 +1,8 @@
-"""Entry point of rule table2_ground_truth; the work is wsnas.pipeline.table2."""
+"""Entry point of rule table2_ground_truth; the work is wsnas.jobs.pipeline.table2."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas import pipeline  # noqa: E402
+from wsnas.jobs import pipeline  # noqa: E402
 
 pipeline.table2(snakemake)  # noqa: F821

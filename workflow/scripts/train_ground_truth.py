@@ -1,8 +1,10 @@
-"""Entry point of rule train_ground_truth; the work is wsnas.pipeline.train_ground_truth."""
+"""Rule train_ground_truth: children trained alone (wsnas.jobs.training.train_ground_truth)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas import pipeline  # noqa: E402
+from wsnas.jobs import common, training  # noqa: E402
 
-pipeline.train_ground_truth(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, training.train_ground_truth, cfg=s.params.job.config, data=s.input.data, checkpoints=s.params.checkpoints,
+           output=s.output[0], threads=s.threads)

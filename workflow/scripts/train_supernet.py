@@ -1,8 +1,10 @@
-"""Entry point of rule train_supernet; the work is wsnas.pipeline.train_supernet."""
+"""Rule train_supernet: one supernet instance (wsnas.jobs.training.train_supernet)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas import pipeline  # noqa: E402
+from wsnas.jobs import common, training  # noqa: E402
 
-pipeline.train_supernet(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, training.train_supernet, cfg=s.params.job.config, data=s.input.data, checkpoints=s.params.checkpoints,
+           manifest=s.output.manifest, threads=s.threads)

@@ -1,0 +1,139 @@
+"""The method seam (wsnas.training.method): a second method written only against the protocol trains
+through the one loop, with a validation split, a batch sampler and kill-and-resume; settings and
+checkpoints keep methods apart; what a method cannot do is refused in one line."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+import torch
+
+from tests.conftest import tiny_config
+from tests.helpers import assert_same_state
+from tests.test_faults import command, config_file, job_pids
+from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.data.device_data import Weighted
+from wsnas.errors import WsnasError
+from wsnas.plan.settings import training_settings
+from wsnas.training import checkpoint as ckpt
+from wsnas.training.loop import Loop
+from wsnas.training.method import method_class
+from wsnas.training.stacked import run_loops
+
+TOY = "tests.toy_method:TwiceInARow"
+
+
+def toy_config(*overrides):
+    return tiny_config(f"method.name={TOY}", "method.valid_fraction=0.5", "method.reweight=true", *overrides)
+
+
+def test_toy_method_trains_each_child_twice_in_a_row(tmp_path, tiny_data):
+    trained = []
+    loop = Loop(toy_config("train.epochs=1"), tiny_data, tmp_path)
+    loop.train_epoch(on_step=lambda lp: trained.append(lp._last_child))
+    assert trained[:5] == [0, 0, 1, 1, 2]
+
+
+def test_validation_split_is_carved_from_the_training_set(tmp_path, tiny_data):
+    loop = Loop(toy_config("train.epochs=1"), tiny_data, tmp_path)
+    train, valid = set(loop.data.train_index.tolist()), set(loop.data.valid_index.tolist())
+    assert not train & valid and len(train | valid) == tiny_data.n_train
+    assert len(valid) == round(0.5 * tiny_data.n_train)
+    seen = []
+    loop.train_epoch(on_step=lambda lp: seen.append(lp.valid_stream is not None))
+    assert all(seen) and loop.history[-1]["valid_loss_sum"] > 0  # the second pass ran every step
+
+
+def test_batch_sampler_draws_by_weight_with_replacement(tiny_data):
+    weights = torch.zeros(len(tiny_data.train_y))
+    weights[:3] = 1.0
+    positions = Weighted(weights).positions(tiny_data.train_index, tiny_data.make_generator(0))
+    assert len(positions) == tiny_data.n_train and set(positions.tolist()) <= {0, 1, 2}
+
+
+def test_reweighting_method_revisits_hard_samples(tmp_path, tiny_data):
+    visited = []
+    loop = Loop(toy_config("train.epochs=2"), tiny_data, tmp_path)
+    original = loop.data.train_batches
+
+    def watched(*args, **kwargs):
+        for batch in original(*args, **kwargs):
+            visited.append(batch.index)
+            yield batch
+
+    loop.data.train_batches = watched
+    loop.train_epoch()
+    first = torch.cat(visited)
+    visited.clear()
+    loop.train_epoch()
+    second = torch.cat(visited)
+    assert len(set(first.tolist())) == len(first)  # epoch 1: every training sample once
+    assert len(set(second.tolist())) < len(second)  # epoch 2: drawn with replacement by loss
+    assert set(second.tolist()) <= set(loop.data.train_index.tolist())  # never from the validation split
+
+
+def test_toy_method_resumes_bit_identically(tmp_path, tiny_data):
+    cfg = toy_config("train.epochs=3", "train.dense_eval_steps=3")
+    straight = Loop(cfg, tiny_data, tmp_path / "straight").run()
+    part = Loop(toy_config("train.epochs=3", "train.dense_eval_steps=3"), tiny_data, tmp_path / "part")
+    part.train_epoch()
+    part.after_epoch()
+    resumed = Loop(cfg, tiny_data, tmp_path / "part").run()
+    assert resumed.epoch == 3 and len(resumed.history) == 3
+    assert_same_state(straight.state_dict(), resumed.state_dict())
+
+
+def test_method_settings_keep_checkpoints_apart(tmp_path, tiny_data):
+    baseline = tiny_config()
+    assert "method" not in training_settings(baseline)  # the baseline's fingerprints predate the seam
+    assert training_settings(toy_config())["method"]["name"] == TOY
+    assert training_settings(toy_config()) != training_settings(toy_config("method.reweight=false"))
+    Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
+    with pytest.raises(WsnasError, match="written under other settings"):
+        Loop(toy_config("train.epochs=1"), tiny_data, tmp_path).run()
+
+
+def test_unknown_method_and_unstackable_method_are_refused_in_one_line(tmp_path, tiny_data):
+    with pytest.raises(WsnasError, match="config key method.name: 'nope' is no method"):
+        method_class("nope")
+    loops = [Loop(toy_config("train.epochs=1"), tiny_data, tmp_path / str(c), children=[c]) for c in (0, 1)]
+    with pytest.raises(WsnasError, match="does not declare stacked execution; set train.stacked: off"):
+        run_loops(loops, stacked=True)
+
+
+def test_single_path_evaluation_goes_through_rank(tmp_path, tiny_data):
+    from wsnas.jobs.training import evaluate_checkpoints
+
+    loop = Loop(toy_config("train.epochs=1"), tiny_data, tmp_path).run()
+    table = evaluate_checkpoints(toy_config("train.epochs=1"), None, {1: ckpt.epoch_path(tmp_path, 1)})
+    acc, _ = loop.method.rank(tiny_data, loop.cfg["evaluate"])
+    assert table["child"].tolist() == list(CHILD_IDS)
+    assert table["accuracy"].tolist() == pytest.approx(acc.tolist(), abs=1e-6)
+
+
+@pytest.mark.slow
+def test_toy_method_through_the_pipeline_survives_a_kill(tmp_path):
+    """The toy method as config key method.name in Snakemake: train_supernet is SIGKILLed mid-run and
+    rerun; its accuracy table equals an uninterrupted run's exactly."""
+    target = "results/supernet/seeds/0/accuracy.csv"
+    config = config_file(tmp_path, train={"epochs": 16}, method={"name": TOY, "valid_fraction": 0.5, "reweight": True})
+    straight, work = tmp_path / "straight", tmp_path / "killed"
+    straight.mkdir()
+    work.mkdir()
+    subprocess.run(command(straight, config, target), check=True, capture_output=True)
+    proc = subprocess.Popen(command(work, config, target), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    supernet = work / "results/checkpoints/supernet/seeds/0"
+    deadline = time.time() + 300
+    while not list(supernet.glob("*/epoch_0004.pt")):
+        assert proc.poll() is None and time.time() < deadline, "the job ended before it could be killed"
+        time.sleep(0.05)
+    for pid in job_pids("train_supernet.py"):
+        os.kill(pid, signal.SIGKILL)
+    assert proc.wait(timeout=120) != 0
+    rerun = subprocess.run(command(work, config, target), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "resumed from" in (work / "results/logs/train_supernet/seeds/0.log").read_text()
+    pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)

@@ -1,0 +1,77 @@
+"""The four candidate operations of the authors' code (DARTS style, operation BNs ``affine=False``)."""
+
+import torch
+from torch import nn
+
+
+class _DenseGradFn(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.channels_last = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last)
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous(memory_format=torch.channels_last if ctx.channels_last else torch.contiguous_format)
+
+
+class DenseGrad(nn.Module):
+    """Identity whose backward hands on a dense gradient in the forward output's memory format.
+
+    The gradients that reach an operation's output are channel slices of a wider tensor (the backward of
+    the cell's ``torch.cat``, and the broadcast of the head's average pooling); BN and convolution
+    backward kernels on CPU are 3-8x slower on such strided inputs than on dense ones (bench/)."""
+
+    def forward(self, x):
+        return _DenseGradFn.apply(x) if torch.is_grad_enabled() and x.requires_grad else x
+
+
+class Chain(nn.Sequential):
+    """``nn.Sequential`` with its forward in this package: ``torch.compile`` does not trace from frames
+    inside ``torch.nn`` itself, so compiling a plain ``nn.Sequential`` in place compiles nothing."""
+
+    def forward(self, x):
+        for layer in self:
+            x = layer(x)
+        return x
+
+
+def _bn(channels, momentum):
+    return nn.BatchNorm2d(channels, affine=False, momentum=momentum)
+
+
+def max_pool_3x3(channels, bn_momentum):
+    """Operation 1: 3x3 max pooling followed by a BN."""
+    return Chain(nn.MaxPool2d(3, stride=1, padding=1), _bn(channels, bn_momentum), DenseGrad())
+
+
+def _relu_dw_pw_bn(channels, kernel, dilation, bn_momentum):
+    pad = dilation * (kernel - 1) // 2
+    return [
+        nn.ReLU(inplace=False),
+        nn.Conv2d(channels, channels, kernel, padding=pad, dilation=dilation, groups=channels, bias=False),
+        nn.Conv2d(channels, channels, 1, bias=False),
+        _bn(channels, bn_momentum),
+    ]
+
+
+def sep_conv(kernel):
+    """Operations 2 and 3: DARTS separable conv, (ReLU, depthwise, pointwise, BN) twice."""
+
+    def build(channels, bn_momentum):
+        return Chain(
+            *_relu_dw_pw_bn(channels, kernel, 1, bn_momentum), *_relu_dw_pw_bn(channels, kernel, 1, bn_momentum),
+            DenseGrad(),
+        )
+
+    build.__name__ = f"sep_conv_{kernel}x{kernel}"
+    return build
+
+
+def dil_conv_5x5(channels, bn_momentum):
+    """Operation 4: 5x5 depthwise conv with dilation 2, pointwise conv, BN."""
+    return Chain(*_relu_dw_pw_bn(channels, 5, 2, bn_momentum), DenseGrad())
+
+
+#: Builders in digit order (digit k -> BUILDERS[k - 1]); matches ``wsnas.core.space.OPERATIONS``.
+BUILDERS = (max_pool_3x3, sep_conv(3), sep_conv(5), dil_conv_5x5)

@@ -1,0 +1,46 @@
+"""What every job shares: where its checkpoints live, its log, and bad input reported as one line.
+
+The functions of ``wsnas.jobs`` take plain arguments (config dicts, paths); a rule's script passes its
+``snakemake.input/params/output`` to one of them through ``run``, and ``python -m wsnas`` calls the same
+functions.
+"""
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+from wsnas.errors import WsnasError
+from wsnas.plan.settings import fingerprint
+
+log = logging.getLogger("wsnas")
+
+
+def checkpoint_folder(root, settings: dict) -> Path:
+    """Checkpoints live under a hash of the job's settings (``wsnas.plan.settings``), so a changed setting
+    never resumes or replays state computed under another."""
+    return Path(root) / fingerprint(settings)
+
+
+def runtime(cfg: dict) -> SimpleNamespace:
+    """A job's whole config as a rule param that Snakemake does not compare when it decides what to rerun
+    (it compares only builtin values): the settings param decides that, so changing a speed key (device,
+    threads, stacking, compilation) reruns nothing."""
+    return SimpleNamespace(config=cfg)
+
+
+def start_logging(log_path=None) -> None:
+    handlers = [logging.StreamHandler()]
+    if log_path:
+        Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_path, mode="a"))
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=handlers, force=True)
+
+
+def run(log_files, function, **arguments):
+    """Run one job: logging to the rule's log, and bad input reported as one line (exit status 1)."""
+    start_logging(log_files[0] if log_files else None)
+    try:
+        return function(**arguments)
+    except WsnasError as error:
+        log.error("wsnas: error: %s", error)
+        raise SystemExit(1) from None

@@ -1,0 +1,111 @@
+"""The training and evaluation jobs: prepared data, supernets, their evaluation, the ground truth, study
+runs and fine-tuning (Zhang et al. 2020, Sec. 3-4). Each takes the job's config and paths."""
+
+import logging
+from pathlib import Path
+
+from wsnas.core.space import CHILD_IDS
+from wsnas.errors import WsnasError
+from wsnas.reporting.results import write_csv
+
+log = logging.getLogger("wsnas")
+
+
+def prepare_data(data_cfg: dict, output) -> None:
+    from wsnas.data.datasets import prepare, save_prepared
+
+    save_prepared(prepare(data_cfg), output)
+
+
+def train_supernet(cfg: dict, data, checkpoints, manifest=None, dense=None, threads=None) -> None:
+    """One supernet instance (``sharing.mode=group``: one network per group, as the study runs); writes
+    the manifest of its checkpoints and, with ``dense``, its dense-evaluation table."""
+    from wsnas.training import manifest as manifests, runtime
+    from wsnas.training.drivers import train_groups, train_supernet as train
+
+    device_data = runtime.device_data(cfg, data, threads)
+    if cfg["sharing"]["mode"] == "group":
+        if manifest:
+            raise WsnasError("--manifest: sharing.mode=group trains one network per group (checkpoint folders "
+                             f"{checkpoints}/group00 ...); drop --manifest and use --dense-out")
+        table = train_groups(cfg, device_data, checkpoints)
+    else:
+        loop = train(cfg, device_data, checkpoints)
+        table = loop.dense_table()
+        if manifest:
+            manifests.write(checkpoints, manifest, history=loop.history)
+    if dense:
+        write_csv(table, dense)
+
+
+def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None):
+    """Every child's score at each checkpoint ``paths`` ({epoch: file}), ranked by the method that wrote
+    it (``Method.rank``); the table is written to ``output`` when given, and returned."""
+    import pandas as pd
+
+    from wsnas.config import merged
+    from wsnas.plan.settings import check_protocol
+    from wsnas.training import runtime
+    from wsnas.training.checkpoint import load_checkpoint, method_state
+    from wsnas.training.evaluate import accuracy_table
+    from wsnas.training.method import build
+
+    device_data = runtime.device_data(cfg, data, threads)
+    method = build(merged(cfg, train={"compile": "off"}), device_data, list(range(len(CHILD_IDS))))
+    tables = []
+    for epoch, path in sorted(paths.items()):
+        state = load_checkpoint(path)
+        check_protocol(state.get("protocol"), f"checkpoint {path}")
+        method.load_state_dict(method_state(state), path)
+        acc, loss = method.rank(device_data, cfg["evaluate"])
+        tables.append(accuracy_table(acc, loss, epoch=int(state["epoch"])))
+        log.info("epoch %d: mean score of the 64 children %.4f", int(state["epoch"]), float(acc.mean()))
+    table = pd.concat(tables)
+    if output:
+        write_csv(table, output)
+    return table
+
+
+def evaluate_subnets(cfg: dict, data, manifest, output, threads=None) -> None:
+    """Every child at every epoch a supernet's manifest lists (checksums checked)."""
+    from wsnas.training import manifest as manifests
+
+    evaluate_checkpoints(cfg, data, manifests.read(manifest)["paths"], output, threads)
+
+
+def train_ground_truth(cfg: dict, data, checkpoints, output, stack: int | None = None, threads=None) -> None:
+    """Children trained alone from scratch, evaluated after every epoch (child, epoch, accuracy, loss);
+    ``stack`` of them at a time as one batched computation (default: ``ground_truth.stack``)."""
+    stack = stack or cfg["ground_truth"]["stack"]
+    from wsnas.training import runtime
+    from wsnas.training.drivers import train_standalone
+
+    write_csv(train_standalone(cfg, runtime.device_data(cfg, data, threads), checkpoints, stack=stack), output)
+
+
+def train_study(cfg: dict, data, checkpoints, output, threads=None) -> None:
+    """One study run's instance, dense-evaluated at its end (step, trained, one column per child)."""
+    from wsnas.training import runtime
+    from wsnas.training.drivers import train_study_run
+
+    write_csv(train_study_run(cfg, runtime.device_data(cfg, data, threads), checkpoints), output)
+
+
+def finetune(cfg: dict, data, manifest, epoch: int, steps: int, output, threads=None) -> None:
+    """Figure 4: every child fine-tuned alone from the supernet snapshot of ``epoch``."""
+    from wsnas.training import manifest as manifests, runtime
+    from wsnas.training.checkpoint import load_checkpoint
+    from wsnas.training.finetune import finetune_children
+
+    paths = manifests.read(manifest)["paths"]
+    if epoch not in paths:
+        raise WsnasError(f"config key studies.finetune.snapshots: epoch {epoch} has no checkpoint in {manifest} "
+                         f"(epochs 1..{max(paths)}); use snapshot epochs within train.epochs")
+    device_data = runtime.device_data(cfg, data, threads)
+    write_csv(finetune_children(cfg, device_data, load_checkpoint(paths[epoch]), steps, source=paths[epoch]), output)
+
+
+def evaluate_file(cfg: dict, data, checkpoint, output=None, threads=None) -> None:
+    """``python -m wsnas evaluate``: one checkpoint file, written to ``output`` or printed."""
+    table = evaluate_checkpoints(cfg, data, {0: Path(checkpoint)}, output, threads)
+    print(f"wrote {output}" if output else table.to_string(index=False))

@@ -1,0 +1,122 @@
+"""Single-path supernet training, the paper's baseline (Zhang et al. 2020, Sec. 3.1 and Appendix A.1).
+
+One child per mini-batch, chosen by a ``wsnas.methods.child_order.ChildSampler``; SGD (momentum 0.9,
+weight decay 1e-3); the learning rate annealed by a cosine stepped per epoch. The same method trains full,
+group, prefix and standalone sharing, each child of the ground truth alone, and the fine-tuning of Figure 4.
+
+``train.inactive_grads``: ``zero`` reproduces the authors' code (old PyTorch zeroed gradients, so every
+shared weight that was ever used keeps receiving momentum and weight-decay updates while other children
+train; other children's private copies stay frozen, ``WeightSharingNet.release_other_copies``); ``none``
+sets gradients to None, so only the current child's weights move.
+
+A remedy that changes only part of a step subclasses this and overrides ``loss`` (per-sample weights) or
+``after_backward`` (gradient transforms between ``backward()`` and the optimiser step).
+"""
+
+import torch
+import torch.nn.functional as F
+
+from wsnas.core.model import WeightSharingNet
+from wsnas.errors import WsnasError
+from wsnas.methods.child_order import ChildSampler
+from wsnas.training.device import compile_enabled, precision_context, set_tf32
+from wsnas.training.evaluate import evaluate_children
+from wsnas.training.method import Method, StepResult
+from wsnas.training.schedule import cosine_lr
+
+
+class SinglePath(Method):
+    """``sampler``: a child order other than ``train.child_order`` (anything with ``next``, ``observe``,
+    ``state_dict``, ``load_state_dict``)."""
+
+    stackable = True
+
+    def __init__(self, cfg: dict, data, children, sampler=None):
+        super().__init__(cfg, data, children)
+        t = self.t = cfg["train"]
+        self.device = data.device
+        set_tf32(t["precision"], self.device)
+        torch.manual_seed(t["init_seed"])
+        self.model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
+        self.model.to(self.device, memory_format=data.memory_format)
+        if compile_enabled(t["compile"]):
+            self.model.compile_parts()
+        self.optimizer = torch.optim.SGD(
+            self.model.parameters(), lr=t["lr"], momentum=t["momentum"], weight_decay=t["weight_decay"]
+        )
+        self.sampler = sampler or ChildSampler(self.children, t["child_order"], t["order_seed"])
+        self.lr = t["lr"]
+
+    # -- the protocol ---------------------------------------------------------------------------------
+    def new_epoch(self, epoch: int) -> dict:
+        t = self.t
+        self.set_lr(cosine_lr(epoch, t["epochs"], t["lr"], t["lr_min"]))
+        self.model.train()
+        return {"lr": self.lr}
+
+    def step(self, batch, valid=None) -> StepResult:
+        child = self.begin_step()
+        with self.autocast():
+            logits = self.model(batch.x, child)
+            loss = self.loss(logits, batch, child)
+        loss.backward()
+        self.end_step(child, loss)
+        return StepResult(child, loss.detach(), logits.detach(), batch.y)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                "sampler": self.sampler.state_dict()}
+
+    def load_state_dict(self, state: dict, source) -> None:
+        self.load_weights(state, source)
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.t["inactive_grads"] == "zero":
+            # Old PyTorch kept a zeroed .grad on every weight used so far: those weights keep receiving
+            # momentum and weight-decay updates. Restore that set (it is the set with optimiser state).
+            for p in self.model.parameters():
+                if p in self.optimizer.state:
+                    p.grad = torch.zeros_like(p)
+            self.model.gradients_restored()
+        self.sampler.load_state_dict(state["sampler"])
+
+    def rank(self, data, eval_cfg: dict, children=None):
+        """Inherited-weight accuracy (and loss) of each child under ``evaluate.bn_mode``."""
+        return evaluate_children(self.model, data, eval_cfg, children)
+
+    # -- the parts of a step, shared with stacked execution (wsnas.training.stacked) ---------------------
+    def begin_step(self) -> int:
+        """Choose the step's child, zero the gradients (``inactive_grads``), then free the private copies
+        of other children from the optimiser (``WeightSharingNet.release_other_copies``)."""
+        child = self.sampler.next()
+        self.optimizer.zero_grad(set_to_none=self.t["inactive_grads"] == "none")
+        self.model.release_other_copies(child)
+        return child
+
+    def loss(self, logits, batch, child: int):
+        """The training loss of a mini-batch; override to weight samples by ``batch.index``."""
+        return F.cross_entropy(logits, batch.y)
+
+    def after_backward(self, child: int) -> None:
+        """Between ``backward()`` and the optimiser step; override to transform gradients."""
+
+    def end_step(self, child: int, loss) -> None:
+        self.after_backward(child)
+        self.optimizer.step()
+        self.sampler.observe(child, loss.detach())
+
+    # -- helpers ----------------------------------------------------------------------------------------
+    def autocast(self):
+        return precision_context(self.t["precision"], self.device)
+
+    def set_lr(self, lr: float) -> None:
+        self.lr = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def load_weights(self, state: dict, source) -> None:
+        """The network's weights and BN statistics from a method state (a supernet snapshot)."""
+        try:
+            self.model.load_state_dict(state["model"])
+        except (KeyError, RuntimeError):
+            raise WsnasError(f"checkpoint {source} does not match config sections model/sharing; "
+                             "pass the config it was trained with") from None

@@ -1,0 +1,126 @@
+"""The reviewers' report: every number of Tables 1-4, the paper's value beside ours, the difference and a
+verdict, generated from the results (``reports/paper_comparison.{md,html}``).
+
+Verdict: where the paper gives a spread (± std over instances), ours agrees when
+|ours - paper| <= 2 * sqrt(std_paper^2 + std_ours^2), two standard deviations of the difference of two
+noisy estimates. Where it gives none (Table 1's S-Tau, max and min tau), the tolerance is 0.10 for a tau
+and 5 places for a rank. With ``reference.ground_truth`` set (the authors' published standalone means),
+the report also compares our ground truth with theirs and gives each experiment's GT-Tau against both.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from wsnas.reporting import analysis
+
+from wsnas.reporting import metrics
+from wsnas.errors import WsnasError
+from wsnas.reporting.results import read_table
+from wsnas.core.space import CHILD_IDS
+from wsnas.reporting.tables import format_mean_std
+
+TAU_TOLERANCE, RANK_TOLERANCE = 0.10, 5.0
+_T1 = {"s_tau": ("S-Tau", "s_tau_std"), "max_tau": ("Max Tau", None), "min_tau": ("Min Tau", None)}
+_T2 = {"gt_tau": "GT-Tau", "t1r": "T1R", "t3r": "T3R"}
+
+
+def long_rows(table1: pd.DataFrame, table2: pd.DataFrame, studies: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables 1-4 as one long frame: table, row, column, metric, ours, ours_std, paper, paper_std, n."""
+    rows = []
+    for _, r in table1.iterrows():
+        for key, (metric, std) in _T1.items():
+            rows.append({"table": "1", "row": r["experiment"], "column": "", "metric": metric, "ours": r[key],
+                         "ours_std": r[std] if std else np.nan, "paper": r[f"paper_{key}"], "paper_std": np.nan, "n": r["n"]})
+    for _, r in table2.iterrows():
+        for key, metric in _T2.items():
+            rows.append({"table": "2", "row": r["experiment"], "column": "", "metric": metric, "ours": r[key],
+                         "ours_std": r[f"{key}_std"], "paper": r[f"paper_{key}"], "paper_std": r[f"paper_{key}_std"], "n": r["n"]})
+    return pd.concat([pd.DataFrame(rows), *studies], ignore_index=True)
+
+
+def verdict(ours, ours_std, paper, paper_std, metric) -> str:
+    if pd.isna(paper):
+        return "no paper value"
+    if pd.isna(ours):
+        return "not computed"
+    diff = abs(ours - paper)
+    if not pd.isna(paper_std):
+        bound = 2 * np.hypot(paper_std, 0.0 if pd.isna(ours_std) else ours_std)
+        return "agrees (within 2σ)" if diff <= bound else "differs"
+    tolerance = RANK_TOLERANCE if metric in ("T1R", "T3R") else TAU_TOLERANCE
+    return f"agrees (within {tolerance:g})" if diff <= tolerance else "differs"
+
+
+def compare(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["difference"] = out["ours"] - out["paper"]
+    out["verdict"] = [verdict(*v) for v in zip(out["ours"], out["ours_std"], out["paper"], out["paper_std"], out["metric"])]
+    return out
+
+
+def read_reference(path) -> np.ndarray:
+    """The 64 reference means in CHILD_IDS order: a whitespace-separated text file (the authors'
+    gt_mean.txt), a folder holding one, or a CSV with child and mean columns."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "gt_mean.txt"
+    if not p.is_file():
+        raise WsnasError(f"config key reference.ground_truth: {path} does not exist; point it at the authors' gt_mean.txt or set it to null")
+    if p.suffix == ".csv":
+        return read_table(p, ["child", "mean"]).set_index("child").reindex(list(CHILD_IDS))["mean"].values
+    try:
+        values = np.array(p.read_text().split(), dtype=float)
+    except ValueError:
+        values = np.array([])
+    if len(values) != len(CHILD_IDS):
+        raise WsnasError(f"config key reference.ground_truth: {p} must hold 64 numbers (children 111..444), found {len(values)}")
+    return values
+
+
+def reference_section(config, gt_mean, final_accuracies: dict[str, list]) -> str:
+    """Markdown: our ground truth vs the reference, and each experiment's GT-Tau against both."""
+    ref = read_reference(config["reference"]["ground_truth"])
+    lines = [f"## Ground truth against the reference ({config['reference']['ground_truth']})", "",
+             f"Kendall tau between our ground-truth means and the reference: **{metrics.kendall_tau(gt_mean, ref):.4f}** "
+             f"(best child: ours {CHILD_IDS[int(np.argmax(gt_mean))]}, reference {CHILD_IDS[int(np.argmax(ref))]}).", "",
+             "| experiment | GT-Tau vs our ground truth | GT-Tau vs reference | instances |", "|---|---|---|---|"]
+    for label, finals in final_accuracies.items():
+        ours = analysis.mean_std([metrics.gt_tau(f, gt_mean) for f in finals])
+        theirs = analysis.mean_std([metrics.gt_tau(f, ref) for f in finals])
+        lines.append(f"| {label} | {ours[0]:.4f} ± {ours[1]:.4f} | {theirs[0]:.4f} ± {theirs[1]:.4f} | {len(finals)} |")
+    return "\n".join(lines)
+
+
+def write_report(config, provenance: str, compared: pd.DataFrame, outputs, reference_md: str = "") -> None:
+    paths = {Path(p).suffix: Path(p) for p in outputs}
+    view = pd.DataFrame({
+        "Table": compared["table"], "Row": compared["row"], "Column": compared["column"], "Metric": compared["metric"],
+        "Paper": [format_mean_std(p, s) for p, s in zip(compared["paper"], compared["paper_std"])],
+        "Ours": [format_mean_std(o, s) for o, s in zip(compared["ours"], compared["ours_std"])],
+        "Difference": [format_mean_std(d, np.nan) for d in compared["difference"]], "Verdict": compared["verdict"], "n": compared["n"],
+    })
+    counts = compared["verdict"].str.replace(r" \(.*", "", regex=True).value_counts().to_dict()
+    k = config["studies"]["window"]
+    header = [
+        "# Paper vs reproduced: Deeper Insights into Weight Sharing in NAS", "",
+        f"**Configuration:** {provenance}.",
+        f"Studies: window k = {k} mini-batches (paper 64), dense evaluation over the last "
+        f"{config['studies']['dense_steps']} (paper 128), group sharing {config['studies']['group']['instances']} instances, "
+        f"prefix sharing {config['studies']['prefix']['instances']} instances x epochs {config['studies']['prefix']['epochs']} (paper 2000 and 200).", "",
+        f"**Summary:** {len(compared)} numbers; " + ", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) + ".", "",
+        "Verdict: with a paper spread, ours agrees when |ours - paper| <= 2·sqrt(std_paper² + std_ours²); "
+        f"without one, within {TAU_TOLERANCE} for a tau and {RANK_TOLERANCE:g} for a rank. "
+        "A demo-scale run (small data, few epochs) is not expected to agree.", "", "",
+    ]
+    md = "\n".join(header) + view.to_markdown(index=False) + ("\n\n" + reference_md if reference_md else "") + "\n"
+    paths[".md"].write_text(md)
+    try:
+        import markdown  # optional nicer HTML
+        body = markdown.markdown(md, extensions=["tables"])
+    except ImportError:
+        body = "<pre>" + "\n".join(header) + "</pre>" + view.to_html(index=False) + (f"<pre>{reference_md}</pre>" if reference_md else "")
+    paths[".html"].write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>Paper vs reproduced</title>"
+                              f"<style>body{{font-family:sans-serif;max-width:1100px;margin:auto}}table{{border-collapse:collapse;font-size:12px}}"
+                              f"td,th{{border:1px solid #ccc;padding:2px 6px}}</style></head><body>{body}</body></html>\n")

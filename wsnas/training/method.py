@@ -1,0 +1,102 @@
+"""The one protocol every supernet-training method implements, and the registry that names them.
+
+A method (NASLib's ``MetaOptimizer`` is the model) owns its network(s), optimiser(s) and whatever it
+learns; ``wsnas.training.loop.Loop`` owns epochs, data order, dense evaluation and checkpoints, and drives
+any method the same way:
+
+    method = build(cfg, data, children)
+    for each epoch:  record = method.new_epoch(epoch)
+                     for batch in data (method.batch_sampler() decides which samples):
+                         result = method.step(batch, valid_batch or None)
+                     record |= method.end_epoch()
+    checkpoint: method.state_dict()          ranking: method.rank(...), choice: method.pick(scores)
+
+Inside ``step`` a method is free: several forward/backward passes, forward hooks that record layer
+inputs, gradient transforms before its optimiser steps. ``valid_fraction > 0`` asks the loop for a
+validation split carved from the training set (``wsnas.data.device_data.DeviceData.split``) and a batch of
+it in every step. ``stackable = True`` declares that several instances may run as one batched
+computation (``wsnas.training.stacked``, through ``begin_step``/``loss``/``end_step``); the loop refuses
+to stack a method that does not declare it.
+
+Methods are named in config key ``method.name``: a registered name (``METHODS``) or ``module:Class`` for a
+method defined outside wsnas. The method's settings (the whole ``method`` section) join every training
+job's settings and checkpoint fingerprint (``wsnas.plan.settings``), so two methods never share a folder.
+"""
+
+import importlib
+from typing import NamedTuple
+
+import torch
+
+from wsnas.errors import WsnasError
+
+#: Registered methods: config name -> "module:Class".
+METHODS = {"single_path": "wsnas.methods.single_path:SinglePath"}
+
+
+class StepResult(NamedTuple):
+    """What the loop needs from one step for its statistics (all detached)."""
+
+    child: int
+    loss: torch.Tensor
+    logits: torch.Tensor
+    y: torch.Tensor
+
+
+class Method:
+    """Base class of the protocol. ``children``: indices into ``wsnas.core.space.CHILD_IDS``."""
+
+    valid_fraction: float = 0.0
+    stackable: bool = False
+
+    def __init__(self, cfg: dict, data, children: list[int]):
+        self.cfg, self.children = cfg, list(children)
+
+    def new_epoch(self, epoch: int) -> dict:
+        """Before epoch ``epoch`` (0-based): schedules, train mode. Returns entries of the epoch's record."""
+        return {}
+
+    def step(self, batch, valid=None) -> StepResult:
+        """One training step on ``batch`` (``Batch(x, y, index)``); ``valid`` is a validation batch when
+        ``valid_fraction > 0``."""
+        raise NotImplementedError
+
+    def end_epoch(self) -> dict:
+        """After an epoch's last step. Returns entries of the epoch's record."""
+        return {}
+
+    def batch_sampler(self):
+        """Which training samples the next epoch visits (``wsnas.data.device_data.Permutation`` when None)."""
+        return None
+
+    def state_dict(self) -> dict:
+        raise NotImplementedError
+
+    def load_state_dict(self, state: dict, source) -> None:
+        raise NotImplementedError
+
+    def rank(self, data, eval_cfg: dict, children=None):
+        """(score, loss) tensors of ``children`` (default: all 64); higher scores rank first."""
+        raise NotImplementedError
+
+    def pick(self, scores) -> int:
+        """The method's chosen child (an index into ``CHILD_IDS``), from ``rank``'s scores of all 64."""
+        return int(torch.as_tensor(scores).argmax())
+
+
+def method_class(name: str) -> type:
+    """The class config key ``method.name`` names; one line naming the key when it is unknown."""
+    target = METHODS.get(name, name)
+    module, _, attribute = target.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), attribute) if attribute else None
+    except (ImportError, AttributeError):
+        cls = None
+    if not isinstance(cls, type) or not issubclass(cls, Method):
+        raise WsnasError(f"config key method.name: {name!r} is no method; use one of {', '.join(METHODS)} "
+                         f"or 'module:Class' naming a wsnas.training.method.Method subclass")
+    return cls
+
+
+def build(cfg: dict, data, children) -> Method:
+    return method_class(cfg["method"]["name"])(cfg, data, children)
