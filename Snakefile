@@ -22,38 +22,16 @@ validate(config, "config/schema.yaml")
 include: "rules/data.smk"
 include: "rules/supernet.smk"
 include: "rules/ground_truth.smk"
-include: "rules/metrics.smk"
 include: "rules/studies.smk"
-include: "rules/reports.smk"
-
-
-localrules:
-    all,
-    all_tables,
-    all_figures,
-    experiment_metrics,
-    ground_truth_summary,
-    ground_truth_metrics,
-    random_rank,
-    table1_stability,
-    table2_ground_truth,
-    fig2_stau_per_epoch,
-    fig3_rank_distribution,
-    study_metrics,
-    table3a_group_sharing,
-    table3b_prefix_sharing,
-    table4_prefix_details,
-    fig4_finetune,
-    fig5_dense,
-    fig6_group_curves,
-    fig7_dense_long,
-    fig8_bn_momentum,
-    fig9_sgd_momentum,
-    paper_comparison,
+include: "rules/metrics.smk"
+include: "rules/tables.smk"
+include: "rules/figures.smk"
+include: "rules/comparison.smk"
 
 
 rule all:
     default_target: True
+    localrule: True
     input:
         rules.all_tables.input,
         rules.all_figures.input,

@@ -2,10 +2,13 @@
 
     python -m bench.projection [--bench bench/out/speed-cuda.json] [--config config/paper.yaml]
 
-The work per target is counted from the configuration (``wsnas.plan.cost``); the rates are the fast paths
+The jobs of every target come from the DAG Snakemake builds for the configuration (nothing is run), and
+the work of each job is counted from its rule and wildcards (``wsnas.plan.cost``); the rates are the fast paths
 ``python -m bench`` measured on one device, so the hours are for one such device (a CPU machine with the
 benchmark's threads, or one GPU). Targets share jobs (all tables need the ground truth), so each row
-counts everything it needs, and ``all`` counts every job once.
+counts everything it needs, and ``all`` counts every job once. Where Snakemake cannot run (the GPU check's
+bare machines), the jobs of config/paper.yaml are read from bench/paper-plan.json, which ``--store-plan``
+writes and the tests check against Snakemake.
 """
 
 import argparse
@@ -13,7 +16,7 @@ import json
 from pathlib import Path
 
 from wsnas import config
-
+from wsnas.errors import WsnasError
 from wsnas.plan import cost
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +43,16 @@ def main(argv=None):
     parser.add_argument("--bench", type=Path, default=None,
                         help="a JSON written by python -m bench (default: bench/out/speed-cuda.json, else speed-cpu.json)")
     parser.add_argument("--config", type=Path, default=ROOT / "config" / "paper.yaml")
+    parser.add_argument("--store-plan", action="store_true",
+                        help=f"store Snakemake's jobs per target of --config in {cost.STORED_PLAN.relative_to(ROOT)} "
+                             "(for the GPU check on machines without Snakemake) and stop")
     args = parser.parse_args(argv)
+    if args.store_plan:
+        try:
+            print(f"stored the plan of {args.config} in {cost.store_plan(config.load(args.config, []))}")
+        except WsnasError as error:
+            parser.error(str(error))
+        return None
     path = args.bench
     if path is None:
         found = [p for p in (ROOT / "bench/out/speed-cuda.json", ROOT / "bench/out/speed-cpu.json") if p.exists()]
@@ -52,7 +64,10 @@ def main(argv=None):
         bench["rates"]
     except (OSError, ValueError, KeyError) as error:
         parser.error(f"{path}: not a benchmark result with 'rates' ({error!r}); rerun python -m bench")
-    rows = cost.projection(config.load(args.config, []), bench["rates"])
+    try:
+        rows = cost.projection(config.load(args.config, []), bench["rates"])
+    except WsnasError as error:
+        parser.error(str(error))
     print(table(rows, bench, args.config))
     return rows
 

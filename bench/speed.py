@@ -1,4 +1,4 @@
-"""Speed benchmark (issue 5): the machine's ceiling, FLOPs per image, and the naive vs fast paths of
+"""Speed benchmark: the machine's ceiling, FLOPs per image, and the naive vs fast paths of
 standalone, stacked, supernet training and all-64 evaluation, measured side by side in one run.
 
     python -m bench [--size small|paper] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]

@@ -72,10 +72,16 @@ def training_params(folder, config_of, evaluates=False):
     return {
         "settings": settings,
         "job": lambda w: runtime(config_of(w)),
-        "checkpoints": lambda w: str(checkpoint_folder("results/checkpoints/" + folder.format(**w), settings(w))),
+        "checkpoints": lambda w: str(checkpoint_folder(f"results/checkpoints/{folder.format(**w)}", settings(w))),
     }
 
 PROVENANCE = provenance(config)
+
+
+def evaluation_params(config_of):
+    """settings (the evaluation's) and job: evaluating checkpoints that the input pins."""
+    return {"settings": evaluate_job_settings(config), "job": lambda w: runtime(config_of(w))}
+
 
 
 def config_sections(*names):
@@ -89,6 +95,12 @@ FINETUNE_CONFIG = run_config(config, STUDIES["finetune"]["experiment"], STUDIES[
 FINETUNE_MANIFEST = "results/supernet/{e}/{i}/manifest.json".format(
     e=STUDIES["finetune"]["experiment"], i=STUDIES["finetune"]["instance"]
 )
+FINETUNE_PARAMS = {
+    "settings": finetune_settings(FINETUNE_CONFIG, STUDIES["finetune"]["steps"]),
+    "job": runtime(FINETUNE_CONFIG),
+    "steps": STUDIES["finetune"]["steps"],
+    "epoch": lambda w: int(w.epoch),
+}
 
 
 def study_tables(run):
@@ -98,3 +110,66 @@ def study_tables(run):
 def study_metric_files(names):
     return expand("results/metrics/studies/{run}.csv", run=names)
 
+
+# -- report rules (rules/metrics.smk, tables.smk, figures.smk, comparison.smk): no torch, run locally --
+GT_SUMMARY = "results/ground_truth/summary.csv"
+FINETUNE_TABLES = expand("results/finetune/epoch{epoch}.csv", epoch=STUDIES["finetune"]["snapshots"])
+TABLES = ["table1_stability", "table2_ground_truth", "table3a_group_sharing", "table3b_prefix_sharing",
+          "table4_prefix_details"]
+#: Subcategories of the Snakemake report (snakemake --report): Zhang et al. 2020, Sec. 3 and Sec. 4.
+SEC3, SEC4 = "Sec. 3: instability of weight sharing", "Sec. 4: sharing fewer weights"
+
+
+def accuracy_table(experiment, instance):
+    return f"results/supernet/{experiment}/{instance}/accuracy.csv"
+
+
+#: Figure 3b: the accuracy table of the instance whose last epochs are ranked (Table 1's "Different epochs").
+EPOCHS_INSTANCE = accuracy_table(config["analysis"]["epochs_experiment"], epochs_instance(config))
+
+
+def metric_outputs(folder, *names):
+    """Named outputs results/metrics/<folder>/<name>.csv, one per name (the script's keyword)."""
+    return {name: f"results/metrics/{folder}/{name}.csv" for name in names}
+
+
+def stability_inputs(experiments=None, random_rank=False):
+    """What Table 1 and Figure 2 read: each experiment's S-Tau per epoch, the ground truth's and (Table 1)
+    the random rankings'."""
+    inputs = {"stability": metric_files("stability_per_epoch", experiments),
+              "gt_stability": "results/metrics/ground_truth/stability_per_epoch.csv"}
+    return inputs | ({"random_rank": "results/metrics/random_rank.csv"} if random_rank else {})
+
+
+def dense_table(run, instance=0):
+    return f"results/studies/{run}/{instance}/dense.csv"
+
+
+def with_ground_truth(**inputs):
+    """A figure's inputs and the ground-truth summary it ranks them against."""
+    return inputs | {"ground_truth": GT_SUMMARY}
+
+
+def reference_inputs():
+    """What the paper comparison's reference section reads: the ground truth and every accuracy table."""
+    return {"ground_truth": GT_SUMMARY, "accuracy": [f for e in EXPERIMENTS for f in accuracy_tables(e)]}
+
+
+def report_params(*sections):
+    """A table's or the comparison's params: the config sections it reads and the provenance line."""
+    return {"config": config_sections(*sections), "provenance": PROVENANCE}
+
+
+def reported(files, name, category, subcategory=None):
+    """``files`` in the Snakemake report under category/subcategory, with the caption workflow/report/<name>.rst."""
+    return report(files, caption=f"../workflow/report/{name}.rst", category=category, subcategory=subcategory)
+
+
+def table_output(name, subcategory):
+    """reports/tables/<name>.{csv,md,tex}, in the Snakemake report with the caption workflow/report/<name>.rst."""
+    return reported(multiext(f"reports/tables/{name}", ".csv", ".md", ".tex"), name, "Tables", subcategory)
+
+
+def figure_output(name, subcategory):
+    """reports/figures/<name>.{pdf,png}, in the Snakemake report with the caption workflow/report/<name>.rst."""
+    return reported(multiext(f"reports/figures/{name}", ".pdf", ".png"), name, "Figures", subcategory)

@@ -12,17 +12,3 @@ rule train_ground_truth:
         "../envs/train.yaml"
     script:
         "../workflow/scripts/train_ground_truth.py"
-
-
-rule ground_truth_summary:
-    """Mean, std and rank of each child's accuracy over the ground-truth seeds."""
-    input:
-        ground_truth_tables(),
-    output:
-        "results/ground_truth/summary.csv",
-    log:
-        "results/logs/ground_truth_summary.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/ground_truth_summary.py"

@@ -23,8 +23,7 @@ rule evaluate_subnets:
     output:
         "results/supernet/{experiment}/{instance}/accuracy.csv",
     params:
-        settings=evaluate_job_settings(config),
-        job=lambda w: runtime(supernet_config(w)),
+        **evaluation_params(supernet_config),
     log:
         "results/logs/evaluate_subnets/{experiment}/{instance}.log",
     conda:

@@ -1,26 +1,9 @@
 import pytest
 import torch
 
-from wsnas import config
+from tests.helpers import tiny_config
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
-
-TINY = [
-    "data.resolution=8",
-    "model.stem_channels=8",
-    "model.stem_convs=1",
-    "model.cell_channels=4",
-    "model.num_cells=2",
-    "train.epochs=2",
-    "train.batch_size=128",
-    "train.lr=0.05",
-    "evaluate.batch_size=600",
-    "studies.prefix.cells=[0,1,2]",
-]
-
-
-def tiny_config(*overrides):
-    return config.load(None, [*TINY, *overrides])
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,125 @@
-"""What several test modules share."""
+"""What several test modules share: paths, the tiny configuration, the Snakemake and command-line
+commands, config writers, a scripted child order and a checkpoint comparison."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import torch
+import yaml
+
+from wsnas import config as wsnas_config
+from wsnas.methods.single_path import SinglePath
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "Snakefile"
+TEST_CONFIG = ROOT / "config" / "test.yaml"
+#: The rules whose jobs the cost model (wsnas.plan.cost) counts: every training and evaluation rule.
+COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+#: The environment of a ``python -m wsnas`` subprocess: the checkout's package first.
+CLI_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+#: A network small enough for a CPU test in seconds.
+TINY = [
+    "data.resolution=8",
+    "model.stem_channels=8",
+    "model.stem_convs=1",
+    "model.cell_channels=4",
+    "model.num_cells=2",
+    "train.epochs=2",
+    "train.batch_size=128",
+    "train.lr=0.05",
+    "evaluate.batch_size=600",
+    "studies.prefix.cells=[0,1,2]",
+]
+
+
+def tiny_config(*overrides):
+    """The default config with ``TINY`` and then ``overrides`` (``key=value`` strings) applied."""
+    return wsnas_config.load(None, [*TINY, *overrides])
+
+
+# -- the command line ------------------------------------------------------------------------------------
+def sets(*extra) -> list[str]:
+    """``--set`` arguments of ``python -m wsnas`` for ``TINY`` and then ``extra``."""
+    return [arg for item in [*TINY, *extra] for arg in ("--set", item)]
+
+
+def wsnas(*args, **kw) -> subprocess.CompletedProcess:
+    """``python -m wsnas ARGS`` on this checkout, output captured as text."""
+    return subprocess.run([sys.executable, "-m", "wsnas", *args], env=CLI_ENV, capture_output=True, text=True, **kw)
+
+
+# -- Snakemake -------------------------------------------------------------------------------------------
+def base_config() -> dict:
+    """config/test.yaml as a plain dict."""
+    return yaml.safe_load(TEST_CONFIG.read_text())
+
+
+def config_file(tmp_path, name="config.yaml", **sections):
+    """config/test.yaml with some keys of some sections replaced, written to ``tmp_path / name``."""
+    cfg = base_config()
+    for section, values in sections.items():
+        cfg.setdefault(section, {}).update(values)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def command(work, config, *targets, cores=2) -> list[str]:
+    """The Snakemake command that builds ``targets`` (and any other arguments) in ``work`` under ``config``."""
+    return [*SNAKEMAKE, *targets, "-s", str(SNAKEFILE), "-d", str(work),
+            "-c", str(cores), "--configfile", str(config)]
+
+
+def snakemake(workdir, *args, config=TEST_CONFIG, check=True, **kw) -> subprocess.CompletedProcess:
+    """Runs ``command`` in ``workdir``, output captured as text; ``check``: assert that it succeeded."""
+    out = subprocess.run(command(workdir, config, *args), capture_output=True, text=True, cwd=workdir, **kw)
+    if check:
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return out
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from Snakemake's 'Job stats' table."""
+    stats = output[output.index("Job stats:"):]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M) if m.group(1) != "total"}
+
+
+def job_pids(script: str) -> list[int]:
+    """The ids of the processes whose command line contains ``script`` (a rule's script name)."""
+    out = subprocess.run(["pgrep", "-f", script], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+# -- training --------------------------------------------------------------------------------------------
+class Scripted:
+    """A sampler that plays a fixed list of children."""
+
+    def __init__(self, children):
+        self.children, self.step = list(children), 0
+
+    def next(self):
+        child = self.children[self.step % len(self.children)]
+        self.step += 1
+        return child
+
+    def observe(self, child, loss):
+        pass
+
+    def state_dict(self):
+        return {"step": self.step}
+
+    def load_state_dict(self, state):
+        self.step = state["step"]
+
+
+def scripted_method(cfg, data, children):
+    """Single-path training over all 64 children whose child order plays ``children``."""
+    return SinglePath(cfg, data, range(64), sampler=Scripted(children))
 
 
 def assert_same_state(a, b, path="state", skip=("history",)) -> None:

@@ -1,26 +1,7 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-from tests.conftest import TINY
-
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-
-
-def wsnas(*args):
-    return subprocess.run([sys.executable, "-m", "wsnas", *args], env=ENV, capture_output=True, text=True)
-
-
-def sets(*extra):
-    out = []
-    for item in [*TINY, *extra]:
-        out += ["--set", item]
-    return out
+from tests.helpers import sets, wsnas
 
 
 @pytest.mark.parametrize("command", ["prepare-data", "train-supernet", "train-standalone", "evaluate", "gt-tau", "download-cifar10"])
@@ -29,6 +10,7 @@ def test_every_command_has_help(command):
     assert out.returncode == 0 and "usage:" in out.stdout
 
 
+@pytest.mark.slow  # four subprocesses that train and evaluate; the same job functions run in process elsewhere
 def test_train_evaluate_and_gt_tau_by_hand(tmp_path):
     data = tmp_path / "digits.pt"
     assert wsnas("prepare-data", *sets(), "--out", str(data)).returncode == 0
@@ -65,7 +47,7 @@ def test_train_evaluate_and_gt_tau_by_hand(tmp_path):
     ],
 )
 def test_bad_input_is_one_clear_line(tmp_path, args, needle):
-    out = subprocess.run([sys.executable, "-m", "wsnas", *args], env=ENV, capture_output=True, text=True, cwd=tmp_path)
+    out = wsnas(*args, cwd=tmp_path)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("wsnas: error:") and needle in lines[0], out.stderr

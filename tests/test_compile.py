@@ -2,9 +2,8 @@
 same network as the eager path."""
 
 import pytest
-import torch
 
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from wsnas.training.loop import Loop
 
 

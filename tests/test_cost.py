@@ -1,5 +1,5 @@
-"""The cost model plans the same jobs as the DAG, counts their work as the training code does it, and
-turns a benchmark's rates into hours."""
+"""The cost model takes its jobs from Snakemake's DAG, counts their work as the training code does it,
+and turns a benchmark's rates into hours."""
 
 import json
 import subprocess
@@ -8,14 +8,26 @@ import sys
 import pytest
 
 from bench import projection as projection_cli
+from tests.helpers import ROOT, TEST_CONFIG
 from wsnas import config
+from wsnas.data.datasets import prepare
+from wsnas.data.sizes import split_sizes
+from wsnas.errors import WsnasError
 from wsnas.plan import cost
-from wsnas.data.datasets import prepare, split_sizes
-
-from test_pipeline import COSTED_RULES, ROOT, TEST_CONFIG, planned_jobs
 
 RATES = {"supernet_train": 300.0, "standalone_train": 400.0, "standalone_train_one": 250.0,
          "eval_single": 1000.0, "eval_all64": 3000.0}
+
+
+@pytest.fixture(scope="module")
+def paper():
+    return config.load(ROOT / "config" / "paper.yaml", [])
+
+
+def test_plan_imports_no_torch():
+    code = "import sys, wsnas.plan.cost; assert 'torch' not in sys.modules, 'wsnas.plan.cost imports torch'"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
 
 
 def test_digits_sizes_match_the_prepared_dataset():
@@ -24,23 +36,87 @@ def test_digits_sizes_match_the_prepared_dataset():
     assert split_sizes(cfg["data"]) == (len(prepared["train_y"]), len(prepared["test_y"]))
 
 
-def test_work_of_jobs_follows_the_config():
-    cfg = config.load(ROOT / "config" / "paper.yaml", [])
-    jobs = cost.jobs(cfg)
+def test_snakemake_plans_the_paper_jobs_counted_by_hand(paper):
+    """Job counts from paper.yaml's numbers, written out here, against the DAG Snakemake builds."""
+    targets = cost.targets(paper)
+    assert list(targets)[0] == "ground_truth" and list(targets)[-3:] == ["all_tables", "all_figures", "all"]
+    assert set(targets) > {"table1_stability", "table4_prefix_details", "fig2_stau_per_epoch", "fig9_sgd_momentum"}
+    supernets = 3 * 10  # experiments seeds, orders, shuffle; 10 instances each
+    ground_truth = 10 * 4  # 10 seeds x 4 chunks of 16 children
+    groups = (5 * 2 + 2) * 10  # m = 2..32 under 2 groupings, m = 1 and m = 64 once; 10 instances
+    prefix = 5 * 2 * 10  # k = 0..4 shared cells x 200 and 2000 epochs; 10 instances
+    dense = 1 + 1 + 1 + 3 + 3 + 1  # fig5a, fig5b, fig7, fig8 (2 x 3 instances), fig9
+    assert cost.rule_counts(targets["all"]) == {
+        "train_supernet": supernets, "evaluate_subnets": supernets, "train_ground_truth": ground_truth,
+        "train_study": groups + prefix + dense, "finetune": 2}
+    assert cost.rule_counts(targets["all_tables"]) == {
+        "train_supernet": supernets, "evaluate_subnets": supernets, "train_ground_truth": ground_truth,
+        "train_study": groups + prefix}
+    assert targets["ground_truth"] == {("train_ground_truth", str(s), str(c)) for s in range(10) for c in range(4)}
+    # Figure 4: both snapshots fine-tuned from supernet seeds/0, whose children's accuracies it does not evaluate
+    assert targets["fig4_finetune"] - targets["ground_truth"] == {
+        ("finetune", "100"), ("finetune", "200"), ("train_supernet", "seeds", "0")}
+    assert cost.rule_counts(targets["fig8_bn_momentum"] - targets["ground_truth"]) == {"train_study": 6}
+    for name, keys in targets.items():  # every target needs the ground truth and nothing outside 'all'
+        assert targets["ground_truth"] <= keys <= targets["all"], name
+    assert targets["all"] == targets["all_tables"] | targets["all_figures"]
+    assert set(cost.jobs(paper)) == targets["all"]
+
+
+def test_work_of_jobs_follows_the_config(paper):
+    jobs = cost.jobs(paper)
     # one supernet instance: 200 epochs of the 50k training images; its evaluation: 64 children x 10k x 200 epochs
-    assert jobs[("train_supernet", "seeds", 0)].supernet == 200 * 50_000
-    assert jobs[("evaluate_subnets", "seeds", 0)].eval == {64: 200 * 64 * 10_000}
+    assert jobs[("train_supernet", "seeds", "0")].supernet == 200 * 50_000
+    assert jobs[("evaluate_subnets", "seeds", "0")].eval == {64: 200 * 64 * 10_000}
     # one ground-truth chunk: 16 children, each trained 200 epochs and evaluated after each
-    gt = jobs[("train_ground_truth", 0, 0)]
+    gt = jobs[("train_ground_truth", "0", "0")]
     assert gt.standalone == 16 * 200 * 50_000 and gt.eval == {1: 16 * 200 * 10_000}
     # group sharing, m = 16: 16 networks of 4 children each; dense evaluation over the last 128 steps
-    group = jobs[("train_study", "group-random-m16", 3)]
+    group = jobs[("train_study", "group-random-m16", "3")]
     assert group.standalone == 16 * 200 * 50_000 and group.supernet == 0
     assert group.eval == {4: 128 * 64 * 10_000}
-    assert jobs[("train_study", "group-m1", 0)].supernet == 200 * 50_000
-    assert jobs[("train_study", "group-m64", 0)].eval == {1: 128 * 64 * 10_000}
-    assert jobs[("train_study", "prefix-e2000-k2", 0)].supernet == 2000 * 50_000
-    assert jobs[("finetune", 100)].finetune == 64 * 64 * 256
+    assert jobs[("train_study", "group-m1", "0")].supernet == 200 * 50_000
+    assert jobs[("train_study", "group-m64", "0")].eval == {1: 128 * 64 * 10_000}
+    assert jobs[("train_study", "prefix-e2000-k2", "0")].supernet == 2000 * 50_000
+    assert jobs[("finetune", "100")].finetune == 64 * 64 * 256
+
+
+def test_a_non_local_rule_without_a_work_model_is_refused(monkeypatch):
+    cfg = config.load(TEST_CONFIG, [])
+    monkeypatch.delitem(cost.WORK, "finetune")
+    cost._plan.cache_clear()
+    try:
+        with pytest.raises(WsnasError, match="no cost model for rule.s. finetune"):
+            cost.plan(cfg)
+    finally:
+        cost._plan.cache_clear()
+
+
+def test_the_stored_plan_is_snakemakes_plan_of_the_paper_config(paper):
+    assert cost.stored_plan(paper) == cost.plan(paper), \
+        f"{cost.STORED_PLAN} is stale: rerun python -m bench.projection --store-plan"
+
+
+def test_without_snakemake_the_stored_plan_of_the_same_config_is_used(paper, monkeypatch, tmp_path):
+    small = config.load(TEST_CONFIG, [])
+    path = cost.store_plan(small, tmp_path / "plan.json")
+    live = cost.plan(small)
+    monkeypatch.setattr(cost, "STORED_PLAN", path)
+    monkeypatch.setitem(sys.modules, "snakemake.api", None)  # as on the GPU check's bare machines
+    cost._plan.cache_clear()
+    try:
+        assert cost.plan(small) == live
+        with pytest.raises(WsnasError, match="snakemake.*store-plan"):
+            cost.plan(paper)
+    finally:
+        cost._plan.cache_clear()
+
+
+def test_a_config_snakemake_refuses_is_one_line():
+    cfg = config.load(TEST_CONFIG, [])
+    cfg["analysis"]["figure3_experiment"] = "no-such-experiment"
+    with pytest.raises(WsnasError, match="Snakemake cannot build the DAG.*no-such-experiment"):
+        cost.plan(cfg)
 
 
 def test_seconds_interpolate_between_the_measured_evaluation_rates():
@@ -56,12 +132,12 @@ def test_seconds_interpolate_between_the_measured_evaluation_rates():
     assert four.seconds(RATES) == pytest.approx(1000 * (1 / 1000 - (1 / 1000 - 1 / 3000) * 64 / 63 * (1 - 1 / 4)))
 
 
-def test_projection_counts_every_job_of_all_once():
-    cfg = config.load(ROOT / "config" / "paper.yaml", [])
-    rows = {r["target"]: r for r in cost.projection(cfg, RATES)}
-    total = sum(w.seconds(RATES) for w in cost.jobs(cfg).values()) / 3600
-    assert rows["all"]["hours"] == pytest.approx(total)
-    assert rows["all"]["jobs"] == len(cost.jobs(cfg))
+def test_projection_counts_every_job_of_all_once(paper):
+    rows = {r["target"]: r for r in cost.projection(paper, RATES)}
+    jobs = cost.jobs(paper)
+    assert rows["all"]["hours"] == pytest.approx(sum(w.seconds(RATES) for w in jobs.values()) / 3600)
+    assert rows["all"]["jobs"] == len(jobs)
+    assert rows["all"]["train_images"] == pytest.approx(sum(w.supernet + w.standalone + w.finetune for w in jobs.values()))
     for name, row in rows.items():
         assert 0 < row["hours"] <= rows["all"]["hours"] * (1 + 1e-12), name
     assert rows["table1_stability"]["hours"] < rows["all_tables"]["hours"]
@@ -69,17 +145,6 @@ def test_projection_counts_every_job_of_all_once():
     assert gt > 0 and rows["ground_truth"]["hours_own"] == 0
     assert rows["fig5_dense"]["hours"] == pytest.approx(gt + rows["fig5_dense"]["hours_own"])
     assert rows["fig4_finetune"]["hours_own"] < rows["fig4_finetune"]["hours"]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("target", ["fig3_rank_distribution", "fig4_finetune", "fig6_group_curves", "all"])
-def test_targets_plan_the_same_jobs_as_the_dag(tmp_path, target):
-    out = subprocess.run([sys.executable, "-m", "snakemake", "-n", target, "-s", str(ROOT / "Snakefile"),
-                          "-d", str(tmp_path), "--configfile", str(TEST_CONFIG)], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr[-3000:]
-    planned = {rule: n for rule, n in planned_jobs(out.stdout).items() if rule in COSTED_RULES}
-    cfg = config.load(TEST_CONFIG, [])
-    assert cost.rule_counts(cost.targets(cfg)[target]) == planned
 
 
 def test_projection_cli_reads_a_benchmark_json(tmp_path, capsys):

@@ -1,6 +1,6 @@
 import torch
 
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from wsnas.training.evaluate import accuracy_table, evaluate_children
 from wsnas.training.loop import Loop
 

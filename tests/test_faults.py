@@ -4,39 +4,16 @@ results are right."""
 import os
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
 from tests.cifar_files import write_cifar10
+from tests.helpers import command, config_file, job_pids
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv"]
-
-
-def config_file(tmp_path, name="config.yaml", **sections):
-    """config/test.yaml with some keys of some sections replaced, written to ``tmp_path / name``."""
-    cfg = yaml.safe_load((ROOT / "config/test.yaml").read_text())
-    for section, values in sections.items():
-        cfg.setdefault(section, {}).update(values)
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(cfg))
-    return path
-
-
-def command(work, config, *targets, cores=2):
-    return [sys.executable, "-m", "snakemake", *targets, "-s", str(ROOT / "Snakefile"), "-d", str(work),
-            "-c", str(cores), "--configfile", str(config)]
-
-
-def job_pids(script: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", script], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results(tmp_path):
@@ -101,7 +78,7 @@ def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
             write_cifar10(cifar)
         bad = config_file(tmp_path, data={"name": "cifar10", "root": str(name)})
         out = subprocess.run(command(work, bad, "results/data/cifar10.pt"), capture_output=True, text=True)
-        assert out.returncode != 0 and f"wsnas: error: CIFAR-10 " in out.stdout + out.stderr and expect in out.stdout + out.stderr
+        assert out.returncode != 0 and "wsnas: error: CIFAR-10 " in out.stdout + out.stderr and expect in out.stdout + out.stderr
         assert str(name) in out.stdout + out.stderr
     for path in finished:
         assert path.exists()

@@ -4,16 +4,17 @@ without jsonschema (as the lent GPU machines are), writes every part."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
+import pytest
 import yaml
 
+from tests.helpers import ROOT
 from wsnas import config
 
-ROOT = Path(__file__).resolve().parents[1]
 HIDE_JSONSCHEMA = "import sys, runpy; sys.modules['jsonschema'] = None; sys.argv = ['bench.gpu', *sys.argv[1:]]; runpy.run_module('bench.gpu', run_name='__main__')"
 
 
+@pytest.mark.slow  # the whole GPU check in a subprocess; its parts have fast tests (stacked, compile, precision, bench)
 def test_dry_run_without_jsonschema_writes_checks_speed_and_projection(tmp_path):
     out = subprocess.run([sys.executable, "-c", HIDE_JSONSCHEMA, str(tmp_path), "--dry-run"],
                          capture_output=True, text=True, cwd=ROOT)

@@ -11,12 +11,11 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import tiny_config
-from tests.helpers import assert_same_state
-from tests.test_faults import command, config_file, job_pids
-from wsnas.core.space import CHILD_IDS, child_index
+from tests.helpers import assert_same_state, command, config_file, job_pids, tiny_config
+from wsnas.core.space import CHILD_IDS
 from wsnas.data.device_data import Weighted
 from wsnas.errors import WsnasError
+from wsnas.methods.single_path import SinglePath
 from wsnas.plan.settings import training_settings
 from wsnas.training import checkpoint as ckpt
 from wsnas.training.loop import Loop
@@ -99,6 +98,8 @@ def test_method_settings_keep_checkpoints_apart(tmp_path, tiny_data):
 def test_unknown_method_and_unstackable_method_are_refused_in_one_line(tmp_path, tiny_data):
     with pytest.raises(WsnasError, match="config key method.name: 'nope' is no method"):
         method_class("nope")
+    with pytest.raises(WsnasError, match="config key method.lr: method 'single_path' has no such option"):
+        Loop(tiny_config("method.lr=0.1"), tiny_data, tmp_path / "x")
     loops = [Loop(toy_config("train.epochs=1"), tiny_data, tmp_path / str(c), children=[c]) for c in (0, 1)]
     with pytest.raises(WsnasError, match="does not declare stacked execution; set train.stacked: off"):
         run_loops(loops, stacked=True)
@@ -112,6 +113,7 @@ def test_single_path_evaluation_goes_through_rank(tmp_path, tiny_data):
     acc, _ = loop.method.rank(tiny_data, loop.cfg["evaluate"])
     assert table["child"].tolist() == list(CHILD_IDS)
     assert table["accuracy"].tolist() == pytest.approx(acc.tolist(), abs=1e-6)
+    assert loop.method.pick(acc) == int(acc.argmax())  # the default pick: the best-scored child
 
 
 @pytest.mark.slow
@@ -137,3 +139,32 @@ def test_toy_method_through_the_pipeline_survives_a_kill(tmp_path):
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "resumed from" in (work / "results/logs/train_supernet/seeds/0.log").read_text()
     pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
+
+
+class FrozenStem(SinglePath):
+    """A single-path variant that records the stem's inputs with a forward hook and transforms gradients
+    (drops the stem's) before the optimiser steps: the shape of DI-NAS's projection (Niu et al. 2021)."""
+
+    stackable = False  # forward hooks do not fire in stacked execution
+
+    def __init__(self, cfg, data, children):
+        super().__init__(cfg, data, children)
+        self.recorded = []
+        stem = self.model.slots["stem"][0]
+        stem.register_forward_hook(lambda module, inputs, output: self.recorded.append(inputs[0].shape))
+
+    def after_backward(self, child):
+        for p in self.model.slots["stem"][0].parameters():
+            p.grad = None
+
+
+def test_layer_inputs_and_gradient_transforms_reach_the_step(tmp_path, tiny_data):
+    cfg = tiny_config("train.epochs=1")
+    method = FrozenStem(cfg, tiny_data, range(64))
+    before = {k: v.detach().clone() for k, v in method.model.slots["stem"][0].named_parameters()}
+    loop = Loop(cfg, tiny_data, tmp_path, method=method).run()
+    assert len(method.recorded) == loop.step and method.recorded[0][0] == cfg["train"]["batch_size"]
+    after = dict(method.model.slots["stem"][0].named_parameters())
+    assert before and all(torch.equal(v, after[k]) for k, v in before.items())  # the stem never moved
+    moved = method.model.slots["head"][0].linear.weight
+    assert not torch.equal(moved, SinglePath(cfg, tiny_data, range(64)).model.slots["head"][0].linear.weight)

@@ -15,9 +15,10 @@ def test_s_tau_is_mean_max_min_of_pairwise_taus():
     a, b, c = [1, 2, 3, 4], [1, 2, 4, 3], [4, 3, 2, 1]
     # tau(a,b)=4/6, tau(a,c)=-1, tau(b,c)=-4/6
     out = metrics.s_tau([a, b, c])
-    assert out["mean"] == pytest.approx((4 / 6 - 1 - 4 / 6) / 3)
-    assert out["max"] == pytest.approx(4 / 6)
-    assert out["min"] == pytest.approx(-1)
+    assert out["s_tau"] == pytest.approx((4 / 6 - 1 - 4 / 6) / 3)
+    assert out["s_tau_std"] == pytest.approx(np.std([4 / 6, -1, -4 / 6]))
+    assert out["s_tau_max"] == pytest.approx(4 / 6)
+    assert out["s_tau_min"] == pytest.approx(-1)
     with pytest.raises(ValueError):
         metrics.s_tau([a])
 

@@ -4,39 +4,18 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from wsnas.plan import cost
-
-from wsnas.reporting import paper
+from tests.helpers import COSTED_RULES, ROOT, SNAKEMAKE, command, config_file, planned_jobs, snakemake
 from wsnas.config import load as load_config
+from wsnas.plan import cost
+from wsnas.reporting import paper
+from wsnas.reporting.tables import read_long
 
-ROOT = Path(__file__).resolve().parents[1]
-TEST_CONFIG = ROOT / "config" / "test.yaml"
-#: The rules whose jobs the cost model (wsnas.plan.cost) counts: every training and evaluation rule.
-COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.slow
-
-
-def snakemake(workdir, *args, config=TEST_CONFIG, check=True, **kw):
-    cmd = [*SNAKEMAKE, *args, "-s", str(ROOT / "Snakefile"), "-d", str(workdir), "-c", "2", "--configfile", str(config)]
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, **kw)
-    if check:
-        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return out
-
-
-def planned_jobs(output: str) -> dict[str, int]:
-    """Job counts from Snakemake's 'Job stats' table."""
-    stats = output[output.index("Job stats:"):]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M) if m.group(1) != "total"}
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +33,16 @@ def test_whole_dag_builds_tables_and_figures(demo_run):
     for name in ("fig2_stau_per_epoch", "fig3_rank_distribution"):
         assert (figures / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert (figures / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
-    t1 = pd.read_csv(tables / "table1_stability.csv")
-    assert list(t1["experiment"]) == ["Different seeds", "Different orders", "Diff. orders (shuffle)",
-                                      "Random rank", "Ground truth", "Different epochs", "Different epochs (range over instances)"]
-    assert t1[["s_tau", "max_tau", "min_tau"]].abs().le(1).all().all()
-    assert (t1["max_tau"] >= t1["s_tau"] - 1e-12).all() and (t1["s_tau"] >= t1["min_tau"] - 1e-12).all()
-    pd.testing.assert_series_equal(t1["paper_s_tau"], pd.Series([v[0] for v in paper.TABLE1.values()]), check_names=False)
-    t2 = pd.read_csv(tables / "table2_ground_truth.csv")
-    assert list(t2["experiment"]) == ["Different seeds", "Different orders", "Diff. orders (shuffle)", "Ground truth", "Different epochs"]
-    assert t2["t1r"].between(1, 64).all() and (t2["t3r"] <= t2["t1r"]).all()
+    t1 = read_long(tables / "table1_stability.csv").pivot(index="row", columns="metric", values=["ours", "paper"])
+    assert list(t1.index) == sorted(["Different seeds", "Different orders", "Diff. orders (shuffle)", "Random rank",
+                                     "Ground truth", "Different epochs", "Different epochs (range over instances)"])
+    s_tau, max_tau, min_tau = (t1["ours", m] for m in ("S-Tau", "Max Tau", "Min Tau"))
+    assert s_tau.abs().le(1).all() and max_tau.abs().le(1).all() and min_tau.abs().le(1).all()
+    assert (max_tau >= s_tau - 1e-12).all() and (s_tau >= min_tau - 1e-12).all()
+    assert t1["paper", "S-Tau"].dropna().to_dict() == {k: v[0] for k, v in paper.TABLE1.items() if v[0] == v[0]}
+    t2 = read_long(tables / "table2_ground_truth.csv").pivot(index="row", columns="metric", values="ours")
+    assert sorted(t2.index) == sorted(["Different seeds", "Different orders", "Diff. orders (shuffle)", "Ground truth", "Different epochs"])
+    assert t2["T1R"].between(1, 64).all() and (t2["T3R"] <= t2["T1R"]).all()
     md = (tables / "table1_stability.md").read_text()
     assert "Produced by: dataset digits (8x8), 3 supernet epochs" in md and "0.5415" in md
 
@@ -109,9 +89,9 @@ def test_table_numbers_follow_from_the_results(demo_run):
     gt = pd.read_csv(demo_run / "results/ground_truth/summary.csv", dtype={"child": str})["mean"].values
     taus = [metrics.gt_tau(accuracy_matrix(demo_run / f"results/supernet/seeds/{i}/accuracy.csv").iloc[-1].values, gt)
             for i in range(2)]
-    t2 = pd.read_csv(demo_run / "reports/tables/table2_ground_truth.csv").set_index("experiment")
-    assert t2.loc["Different seeds", "gt_tau"] == pytest.approx(sum(taus) / 2)
-    assert t2.loc["Different seeds", "gt_tau_std"] == pytest.approx(abs(taus[0] - taus[1]) / 2)
+    t2 = read_long(demo_run / "reports/tables/table2_ground_truth.csv").set_index(["row", "metric"])
+    assert t2.loc[("Different seeds", "GT-Tau"), "ours"] == pytest.approx(sum(taus) / 2)
+    assert t2.loc[("Different seeds", "GT-Tau"), "ours_std"] == pytest.approx(abs(taus[0] - taus[1]) / 2)
 
 
 def test_naming_one_figure_rebuilds_only_what_it_needs(demo_run, tmp_path):
@@ -127,28 +107,20 @@ def test_naming_one_figure_rebuilds_only_what_it_needs(demo_run, tmp_path):
 
 
 def test_bad_config_stops_before_any_job_naming_the_key(tmp_path):
-    cfg = yaml.safe_load(TEST_CONFIG.read_text())
-    cfg["train"]["epocs"] = 3
-    bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump(cfg))
+    bad = config_file(tmp_path, "bad.yaml", train={"epocs": 3})
     out = snakemake(tmp_path, "-n", "all", config=bad, check=False)
     assert out.returncode != 0 and "'train.epocs'" in out.stdout + out.stderr
-    cfg["train"].pop("epocs")
-    cfg["train"]["children"] = ["111", "512"]
-    bad.write_text(yaml.safe_dump(cfg))
+    bad = config_file(tmp_path, "bad.yaml", train={"children": ["111", "512"]})
     out = snakemake(tmp_path, "-n", "all", config=bad, check=False)
     assert out.returncode != 0 and "'512' is not a child id" in out.stdout + out.stderr
 
 
 def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
-    cfg = yaml.safe_load(TEST_CONFIG.read_text())
-    cfg["train"]["epochs"] = 12
-    config = tmp_path / "long.yaml"
-    config.write_text(yaml.safe_dump(cfg))
+    config = config_file(tmp_path, "long.yaml", train={"epochs": 12})
     work = tmp_path / "run"
     work.mkdir()
     target = "results/supernet/seeds/0/accuracy.csv"
-    cmd = [*SNAKEMAKE, target, "-s", str(ROOT / "Snakefile"), "-d", str(work), "-c", "1", "--configfile", str(config)]
+    cmd = command(work, config, target, cores=1)
     # A shell's background job inherits SIGINT as ignored, and Python then never installs its Ctrl-C
     # handler: restore the default so that the test behaves the same however pytest was started.
     proc = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

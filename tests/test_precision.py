@@ -4,7 +4,7 @@ on CPU, where PyTorch's autocast runs the convolutions and the head in bf16 too.
 import pytest
 import torch
 
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from wsnas.training.device import precision_context, resolved_precision
 from wsnas.training.evaluate import evaluate_children
 from wsnas.core.model import WeightSharingNet

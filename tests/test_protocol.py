@@ -1,23 +1,18 @@
 """The authors' protocol (``ultmaster/deeper-insights-weight-sharing``) where the paper is silent: one test
 per difference that the line-by-line comparison found (README "Protocol")."""
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.conftest import TINY, tiny_config
-from tests.test_train import scripted_method
+from tests.helpers import ROOT, scripted_method, sets, tiny_config, wsnas
 from wsnas.training import checkpoint as ckpt
 from wsnas import config as config_mod
 from wsnas.errors import WsnasError
 from wsnas.training.evaluate import evaluate_children
-from wsnas.training.finetune import finetune_batches, finetune_children
+from wsnas.training.finetune import finetune_children, finetune_seed
 from wsnas.core.model import WeightSharingNet
 from wsnas.plan.runs import ground_truth_config, run_config
 from wsnas.methods.child_order import ChildSampler
@@ -30,7 +25,6 @@ from wsnas.training.drivers import train_supernet
 from wsnas.training.loop import Loop
 from wsnas.training.schedule import cosine_lr
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {name: config_mod.load(ROOT / "config" / f"{name}.yaml") for name in ("paper", "config", "test")}
 PAPER_MODEL = {"stem_channels": 48, "stem_convs": 2, "cell_channels": 16, "num_cells": 4, "bn_momentum": 0.4}
 
@@ -151,9 +145,7 @@ def test_paper_network_has_the_authors_58074_parameters_and_old_checkpoints_are_
     with pytest.raises(WsnasError, match="checkpoint old.pt was written under protocol 1"):
         ckpt.load_model_state(trainer.method.model, old, "old.pt")
     torch.save(old, tmp_path / "old.pt")
-    sets = [arg for item in TINY for arg in ("--set", item)]
-    out = subprocess.run([sys.executable, "-m", "wsnas", "evaluate", *sets, "--checkpoint", str(tmp_path / "old.pt")],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = wsnas("evaluate", *sets(), "--checkpoint", str(tmp_path / "old.pt"), cwd=ROOT)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "protocol 1" in out.stderr
 
 
@@ -177,7 +169,7 @@ def test_finetuning_starts_each_child_with_a_fresh_sgd(tmp_path, tiny_data):
         if inherit_momentum:
             optimizer.load_state_dict(state["method"]["optimizer"])
         losses = []
-        for _, (x, y, _index) in zip(range(3), finetune_batches(tiny_data, t, 10)):
+        for _, (x, y, _index) in zip(range(3), tiny_data.train_batches(tiny_data.make_generator(finetune_seed(t, 10)), t["batch_size"])):
             model.train()
             optimizer.zero_grad(set_to_none=True)
             F.cross_entropy(model(x, child), y).backward()
@@ -232,34 +224,32 @@ def test_different_epochs_rows_are_one_instances_own_numbers(tmp_path):
     gt = {name: _write(tmp_path / f"{name}_gt.csv", {
         "instance": [i for i in range(3) for _ in range(3)], "epoch": [1, 2, 3] * 3,
         "gt_tau": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], "t1r": [1] * 9, "t3r": [1] * 9}) for name in ("seeds", "orders", "shuffle")}
-    inputs = type("Inputs", (), {
-        "stability": [_write(tmp_path / f"{n}_st.csv", stability) for n in ("seeds", "orders", "shuffle")],
-        "last_epochs": [last[n] for n in ("seeds", "orders", "shuffle")],
-        "random_rank": _write(tmp_path / "rr.csv", {k: [v[0]] for k, v in stability.items() if k != "epoch"}),
-        "gt_stability": _write(tmp_path / "gts.csv", stability),
-        "gt_metrics": [gt[n] for n in ("seeds", "orders", "shuffle")],
-        "gt_seed_metrics": _write(tmp_path / "gtseeds.csv", {"seed": [0, 1], "epoch": [2, 2], "gt_tau": [0.8, 0.9], "t1r": [1, 2], "t3r": [1, 1]}),
-    })
-    t1 = table1_stability(cfg, inputs).set_index("experiment")
+    table1 = {"stability": [_write(tmp_path / f"{n}_st.csv", stability) for n in ("seeds", "orders", "shuffle")],
+              "last_epochs": [last[n] for n in ("seeds", "orders", "shuffle")],
+              "random_rank": _write(tmp_path / "rr.csv", {k: [v[0]] for k, v in stability.items() if k != "epoch"}),
+              "gt_stability": _write(tmp_path / "gts.csv", stability)}
+    gt_seeds = _write(tmp_path / "gtseeds.csv", {"seed": [0, 1], "epoch": [2, 2], "gt_tau": [0.8, 0.9], "t1r": [1, 2], "t3r": [1, 1]})
+    t1 = table1_stability(cfg, **table1).set_index(["row", "metric"])
     row = t1.loc["Different epochs"]  # instance 2 of shuffle: its own mean, std, max and min
-    assert (row.s_tau, row.s_tau_std, row.max_tau, row.min_tau, row.n) == pytest.approx((0.72, 0.03, 0.95, -0.05, 2))
+    assert (row.loc["S-Tau", "ours"], row.loc["S-Tau", "ours_std"], row.loc["Max Tau", "ours"], row.loc["Min Tau", "ours"],
+            row.loc["S-Tau", "n"]) == pytest.approx((0.72, 0.03, 0.95, -0.05, 2))
     spread = t1.loc["Different epochs (range over instances)"]  # shuffle and seeds instances
-    assert (spread.s_tau, spread.max_tau, spread.min_tau, spread.n) == pytest.approx((0.51, 0.72, 0.30, 6))
-    assert (spread.paper_max_tau, spread.paper_min_tau) == (0.63, 0.39)
-    t2 = table2_ground_truth(cfg, inputs).set_index("experiment")
-    assert t2.loc["Different epochs", "gt_tau"] == pytest.approx(0.85)  # the same instance's last 2 epochs
-    assert "instance 2 of" in t2.loc["Different epochs", "statistic"] and "instance 2 of" in t1.loc["Different epochs", "statistic"]
+    assert (spread.loc["S-Tau", "ours"], spread.loc["Max Tau", "ours"], spread.loc["Min Tau", "ours"],
+            spread.loc["S-Tau", "n"]) == pytest.approx((0.51, 0.72, 0.30, 6))
+    assert (spread.loc["Max Tau", "paper"], spread.loc["Min Tau", "paper"]) == (0.63, 0.39)
+    t2 = table2_ground_truth(cfg, [gt[n] for n in ("seeds", "orders", "shuffle")], gt_seeds).set_index(["row", "metric"])
+    assert t2.loc[("Different epochs", "GT-Tau"), "ours"] == pytest.approx(0.85)  # the same instance's last 2 epochs
+    assert "instance 2 of" in t2.loc[("Different epochs", "GT-Tau"), "statistic"]
+    assert "instance 2 of" in t1.loc[("Different epochs", "S-Tau"), "statistic"]
     one = config_mod.merged(cfg, analysis={"epochs_instance": 0})
-    assert table1_stability(one, inputs).set_index("experiment").loc["Different epochs", "s_tau"] == pytest.approx(0.32)
+    assert table1_stability(one, **table1).set_index(["row", "metric"]).loc[("Different epochs", "S-Tau"), "ours"] == pytest.approx(0.32)
     assert CONFIGS["paper"]["analysis"]["epochs_instance"] == 9 and CONFIGS["paper"]["analysis"]["epochs_experiment"] == "shuffle"
 
 
 # -- 9. group mode from the command line (F9) ------------------------------------------------------------
 def test_cli_group_mode_trains_every_group_for_the_full_schedule(tmp_path, tiny_data):
-    sets = [arg for item in [*TINY, "train.epochs=2", "sharing.mode=group", "sharing.groups=2", "sharing.grouping=similarity"]
-            for arg in ("--set", item)]
-    out = subprocess.run([sys.executable, "-m", "wsnas", "train-supernet", *sets, "--checkpoints", str(tmp_path / "g")],
-                         capture_output=True, text=True, cwd=ROOT)
+    args = sets("train.epochs=2", "sharing.mode=group", "sharing.groups=2", "sharing.grouping=similarity")
+    out = wsnas("train-supernet", *args, "--checkpoints", str(tmp_path / "g"), cwd=ROOT)
     assert out.returncode == 0, out.stderr
     for group in ("group00", "group01"):
         assert list(ckpt.epoch_files(tmp_path / "g" / group)) == [1, 2]

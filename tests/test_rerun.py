@@ -6,8 +6,7 @@ import subprocess
 import pandas as pd
 import pytest
 
-from tests.test_faults import command, config_file
-from tests.test_pipeline import planned_jobs
+from tests.helpers import command, config_file, planned_jobs
 
 pytestmark = pytest.mark.slow
 TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv",

@@ -7,24 +7,22 @@ About 5 minutes on 2 cores. Needs root (apt-get, the daemons); skipped otherwise
 import os
 import re
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
+from tests.helpers import ROOT, SNAKEMAKE, TEST_CONFIG, base_config, command
 from wsnas.plan.runs import ground_truth_config
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [
     pytest.mark.slurm,
+    pytest.mark.slow,  # out of the fast tier (-m "not slow") even where it would run
     pytest.mark.skipif(os.geteuid() != 0 or os.environ.get("WSNAS_SLURM_TESTS") == "0",
                        reason="needs root to install and run slurmctld/slurmd/munged (or WSNAS_SLURM_TESTS=0)"),
 ]
 GPU_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth"}
-TEST_CONFIG = yaml.safe_load((ROOT / "config/test.yaml").read_text())
+TEST_CFG = base_config()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +66,7 @@ def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(clus
     work, local = tmp_path / "slurm", tmp_path / "local"
     work.mkdir()
     local.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", "--profile", "slurm", "--profile", "tests/slurm/profile",
+    proc = subprocess.Popen([*SNAKEMAKE, "--profile", "slurm", "--profile", "tests/slurm/profile",
                              *TARGETS, "-d", str(work)], cwd=ROOT, env=cluster, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # Preempt a ground-truth job once it has checkpointed some children: scancel, as a cluster would.
     deadline, cancelled = time.time() + 400, None
@@ -78,7 +76,7 @@ def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(clus
             seed, chunk = found[1].split("_wildcards_")[1].split("_")
             # Only this job's own children count: the seed's other chunk may be running beside it, and
             # cancelling a job that has written no checkpoint yet would leave nothing to resume from.
-            own = set(ground_truth_config(TEST_CONFIG, int(seed), int(chunk))["train"]["children"])
+            own = set(ground_truth_config(TEST_CFG, int(seed), int(chunk))["train"]["children"])
             saved = (work / f"results/checkpoints/ground_truth/seed{seed}").glob("*/*/epoch_*.pt")
             if len({path.parent.name for path in saved} & own) >= 2:
                 subprocess.run(["scancel", found[0]], env=cluster, check=True)
@@ -98,8 +96,7 @@ def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(clus
     assert len(jobs["train_ground_truth"]) == 5  # 4 jobs, one of them submitted again after the preemption
     assert "experiment_metrics" not in jobs  # local rules never reach sbatch
 
-    subprocess.run([sys.executable, "-m", "snakemake", *TARGETS, "-c", "2", "-s", str(ROOT / "Snakefile"), "-d", str(local),
-                    "--configfile", str(ROOT / "config/test.yaml")], check=True, capture_output=True)
+    subprocess.run(command(local, TEST_CONFIG, *TARGETS), check=True, capture_output=True)
     for name in ("table1_stability", "table2_ground_truth"):
         a = pd.read_csv(work / f"reports/tables/{name}.csv")
         b = pd.read_csv(local / f"reports/tables/{name}.csv")

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from wsnas.core.model import WeightSharingNet
 from wsnas.core.space import child_index
 from wsnas.training.stacked import run_stacked, stacked_forward

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import torch
 
-from tests.conftest import tiny_config
+from tests.helpers import tiny_config
 from wsnas.reporting import analysis
 from wsnas.reporting import comparison
 from wsnas.reporting import metrics

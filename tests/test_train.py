@@ -4,23 +4,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
-from tests.helpers import assert_same_state
-from tests.conftest import TINY, tiny_config
+from tests.helpers import CLI_ENV, assert_same_state, scripted_method, sets, tiny_config
 from wsnas.training import checkpoint as ckpt
 from wsnas.errors import WsnasError
 from wsnas.methods.child_order import ChildSampler
 from wsnas.core.space import CHILD_IDS, child_index
 from wsnas.training.drivers import train_standalone
-from wsnas.methods.single_path import SinglePath
 from wsnas.training.loop import Loop
 from wsnas.training.schedule import cosine_lr
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_cosine_lr_paper_schedule():
@@ -52,32 +47,6 @@ def test_sampler_state_round_trip():
     b = ChildSampler(range(64), "shuffle", 0)
     b.load_state_dict(a.state_dict())
     assert [a.next() for _ in range(100)] == [b.next() for _ in range(100)]
-
-
-class Scripted:
-    """A sampler that plays a fixed list of children."""
-
-    def __init__(self, children):
-        self.children, self.step = list(children), 0
-
-    def next(self):
-        child = self.children[self.step % len(self.children)]
-        self.step += 1
-        return child
-
-    def observe(self, child, loss):
-        pass
-
-    def state_dict(self):
-        return {"step": self.step}
-
-    def load_state_dict(self, state):
-        self.step = state["step"]
-
-
-def scripted_method(cfg, data, children):
-    """Single-path training over all 64 children whose child order plays ``children``."""
-    return SinglePath(cfg, data, range(64), sampler=Scripted(children))
 
 
 @pytest.mark.parametrize("mode", ["zero", "none"])
@@ -186,15 +155,14 @@ def test_standalone_ground_truth_table(tmp_path, tiny_data):
 
 
 def _cli_train(folder, epochs):
-    args = [sys.executable, "-m", "wsnas", "train-supernet", "--threads", "1", "--checkpoints", str(folder)]
-    for item in [*TINY, f"train.epochs={epochs}", "train.child_order=uniform"]:
-        args += ["--set", item]
-    return args
+    return [sys.executable, "-m", "wsnas", "train-supernet", "--threads", "1", "--checkpoints", str(folder),
+            *sets(f"train.epochs={epochs}", "train.child_order=uniform")]
 
 
+@pytest.mark.slow  # a subprocess killed mid-run; in process: test_checkpoint_every_epoch_and_resume_is_bit_identical
 def test_killed_training_process_resumes_bit_identical(tmp_path):
     epochs = 12
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = CLI_ENV
     subprocess.run(_cli_train(tmp_path / "straight", epochs), check=True, env=env, capture_output=True)
     proc = subprocess.Popen(_cli_train(tmp_path / "killed", epochs), env=env, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120

@@ -10,21 +10,21 @@ to those losses (the shape of PA&DA's data sampling). Everything it holds is in 
 import torch
 import torch.nn.functional as F
 
-from wsnas.core.model import WeightSharingNet
+from wsnas.core.model import build_model
 from wsnas.data.device_data import Weighted
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.method import Method, StepResult
 
 
 class TwiceInARow(Method):
+    OPTIONS = {"valid_fraction": 0.0, "reweight": False}
+
     def __init__(self, cfg, data, children):
         super().__init__(cfg, data, children)
-        options = cfg["method"]
-        self.valid_fraction = float(options.get("valid_fraction", 0.0))
-        self.reweight = bool(options.get("reweight", False))
+        self.valid_fraction = float(self.options["valid_fraction"])
+        self.reweight = bool(self.options["reweight"])
         torch.manual_seed(cfg["train"]["init_seed"])
-        self.model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
-        self.model.to(data.device, memory_format=data.memory_format)
+        self.model = build_model(cfg, data)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg["train"]["lr"], momentum=0.9)
         self.steps = 0
         self.sample_loss = torch.ones(len(data.train_y), device=data.device)

@@ -1,8 +1,12 @@
-"""Entry point of rule experiment_metrics; the work is wsnas.jobs.pipeline.experiment_metrics."""
+"""Rule experiment_metrics: S-Tau, GT-Tau and TnR of one experiment (wsnas.jobs.reports.experiment_metrics)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import pipeline  # noqa: E402
+from wsnas.jobs import common, reports  # noqa: E402
 
-pipeline.experiment_metrics(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, reports.experiment_metrics,
+           accuracy=list(s.input.accuracy), ground_truth=s.input.ground_truth, last=s.params.last_epochs,
+           stability_per_epoch=s.output.stability_per_epoch, gt_metrics=s.output.gt_metrics,
+           last_epochs=s.output.last_epochs)

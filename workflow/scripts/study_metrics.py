@@ -1,8 +1,10 @@
-"""Entry point of rule(s) study_metrics; the work is wsnas.jobs.pipeline.study_metrics."""
+"""Rule study_metrics: window metrics of one study run (wsnas.jobs.reports.study_metrics)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import pipeline  # noqa: E402
+from wsnas.jobs import common, reports  # noqa: E402
 
-pipeline.study_metrics(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, reports.study_metrics,
+           dense=list(s.input.dense), ground_truth=s.input.ground_truth, window=s.params.window, output=s.output[0])

@@ -1,8 +1,12 @@
-"""Entry point of rule table1_stability; the work is wsnas.jobs.pipeline.table1."""
+"""Rule table1_stability: Table 1, instability across instances (wsnas.jobs.reports.table1_stability)."""
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import pipeline  # noqa: E402
+from wsnas.jobs import common, reports  # noqa: E402
 
-pipeline.table1(snakemake)  # noqa: F821
+s = snakemake  # noqa: F821
+common.run(s.log, reports.table1_stability,
+           config=s.params.config, stability=list(s.input.stability), last_epochs=list(s.input.last_epochs),
+           random_rank=s.input.random_rank, gt_stability=s.input.gt_stability, outputs=list(s.output),
+           provenance=s.params.provenance)

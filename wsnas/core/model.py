@@ -8,7 +8,7 @@ x2 = O02(x0) + O12(x1); output concat(x1, x2) (32 channels).
 ``WeightSharingNet`` holds, for each slot, as many copies as the sharing assignment (``wsnas.core.sharing``)
 asks for; ``forward(x, child)`` routes through the child's copies and operations. The same class serves
 full, group, prefix and standalone sharing. ``forward_weighted`` is the continuous relaxation of the cell
-(a softmax-weighted sum of all operations per edge) for DARTS-style search (seed 003).
+(a softmax-weighted sum of all operations per edge) for DARTS-style search (Liu et al. 2019; Bi et al. 2019).
 """
 
 import copy
@@ -64,7 +64,7 @@ class Cell(nn.Module):
         return torch.cat([x1, o02 + o12], dim=1)
 
     def forward_weighted(self, x, weights):
-        """Mixed operations: edge e outputs sum_k weights[e, k] * op_k(input) (DARTS, seed 003 Eq. 1)."""
+        """Mixed operations: edge e outputs sum_k weights[e, k] * op_k(input) (Liu et al. 2019, Eq. 2)."""
         x0 = self.preprocess(x)
         x1 = sum(w * op(x0) for w, op in zip(weights[0], self.edges[0]))
         x2 = sum(w * op(x0) for w, op in zip(weights[1], self.edges[1]))
@@ -199,3 +199,10 @@ class WeightSharingNet(nn.Module):
         for i in range(self.num_cells):
             h = self.slots[f"cell{i}"][copy].forward_weighted(h, weights)
         return self.slots["head"][copy](h)
+
+
+def build_model(cfg: dict, data) -> WeightSharingNet:
+    """The network of config sections ``model`` and ``sharing`` for ``data`` (its classes), on its device
+    and in its memory format."""
+    model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
+    return model.to(data.device, memory_format=data.memory_format)

@@ -9,7 +9,7 @@ weights (and their BN statistics and SGD momentum buffers, which belong to the w
 - ``prefix``: stem and the first k cells shared, later cells and the head private (Sec. 4.3, Table 3b).
 - ``standalone``: every child its own copy of everything (the ground truth).
 
-Distribution-consistent NAS (seed 001) generalises ``group``: any per-slot assignment is allowed here.
+Distribution-consistent NAS (Pan et al. 2022) generalises ``group``: any per-slot assignment is allowed here.
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The toy search space of seed 002, Sec. 3.1: 4 operations on 3 edges, 4**3 = 64 children.
+"""The toy search space of Zhang et al. 2020, Sec. 3.1: 4 operations on 3 edges, 4**3 = 64 children.
 
 A child id is three digits in 1..4; the i-th digit picks the operation on edge O(0,1), O(0,2), O(1,2).
 """
@@ -14,6 +14,11 @@ EDGES = ("O(0,1)", "O(0,2)", "O(1,2)")
 #: The 64 child ids '111'..'444' in lexicographic order; index i is the child's column everywhere.
 CHILD_IDS = tuple("".join(d) for d in product("1234", repeat=3))
 CHILD_INDEX = {c: i for i, c in enumerate(CHILD_IDS)}
+
+
+def children_or_all(children=None) -> list[int]:
+    """Child indices: the given ones, or all 64 when ``children`` is None or empty."""
+    return list(children) if children else list(range(len(CHILD_IDS)))
 
 
 class InvalidChildError(WsnasError, ValueError):

@@ -1,7 +1,7 @@
 """The datasets, loaded into CPU tensors once: CIFAR-10 (official files, checked md5) and digits.
 
 - ``cifar10``: the standard extracted ``cifar-10-batches-py`` folder, every batch file checked against its
-  published md5 (seed 002 ranks children on the 10k test set and trains on the 50k train set).
+  published md5 (Zhang et al. 2020 rank children on the 10k test set and train on the 50k train set).
 - ``digits``: scikit-learn's bundled 8x8 digits (no download), resized, 3 channels, a fixed seeded
   train/test split. Optional fixed noisy/shifted copies of the test set make the ranking task harder, so
   that the 64 children separate (see README, "The demo").
@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from wsnas.data.augment import random_crop_flip
+from wsnas.data.sizes import digits_test_size
 from wsnas.errors import WsnasError
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
@@ -35,9 +36,6 @@ CIFAR10_MD5 = {
     "test_batch": "40351d587109b95175f43aff81a1287e",
 }
 AUGMENT_DEFAULTS = {"cifar10": {"crop_padding": 4, "flip": True}, "digits": {"crop_padding": 1, "flip": False}}
-#: Training and test images of the official CIFAR-10 split; images in scikit-learn's digits.
-CIFAR10_SIZES = (50_000, 10_000)
-DIGITS_IMAGES = 1797
 FORMAT_VERSION = 1
 
 
@@ -100,19 +98,6 @@ def download_cifar10(dest) -> Path:
     with tarfile.open(tarball) as tar:
         tar.extractall(dest, filter="data")
     return dest / "cifar-10-batches-py"
-
-
-def digits_test_size(n_images: int, test_fraction: float) -> int:
-    """Images held out for ranking by the seeded digits split."""
-    return int(round(test_fraction * n_images))
-
-
-def split_sizes(data_cfg: dict) -> tuple[int, int]:
-    """(training images, ranking images, noisy copies included) of the configured dataset, without loading it."""
-    if data_cfg["name"] == "cifar10":
-        return CIFAR10_SIZES
-    n_test = digits_test_size(DIGITS_IMAGES, data_cfg["test_fraction"])
-    return DIGITS_IMAGES - n_test, n_test * data_cfg["test_copies"]
 
 
 def load_digits_split(resolution: int, test_fraction: float, split_seed: int):

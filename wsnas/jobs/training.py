@@ -4,7 +4,7 @@ runs and fine-tuning (Zhang et al. 2020, Sec. 3-4). Each takes the job's config 
 import logging
 from pathlib import Path
 
-from wsnas.core.space import CHILD_IDS
+from wsnas.core.space import children_or_all
 from wsnas.errors import WsnasError
 from wsnas.reporting.results import write_csv
 
@@ -51,7 +51,7 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     from wsnas.training.method import build
 
     device_data = runtime.device_data(cfg, data, threads)
-    method = build(merged(cfg, train={"compile": "off"}), device_data, list(range(len(CHILD_IDS))))
+    method = build(merged(cfg, train={"compile": "off"}), device_data, children_or_all())
     tables = []
     for epoch, path in sorted(paths.items()):
         state = load_checkpoint(path)

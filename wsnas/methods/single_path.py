@@ -16,7 +16,7 @@ A remedy that changes only part of a step subclasses this and overrides ``loss``
 import torch
 import torch.nn.functional as F
 
-from wsnas.core.model import WeightSharingNet
+from wsnas.core.model import build_model
 from wsnas.errors import WsnasError
 from wsnas.methods.child_order import ChildSampler
 from wsnas.training.device import compile_enabled, precision_context, set_tf32
@@ -37,8 +37,7 @@ class SinglePath(Method):
         self.device = data.device
         set_tf32(t["precision"], self.device)
         torch.manual_seed(t["init_seed"])
-        self.model = WeightSharingNet(cfg["model"], cfg["sharing"], classes=data.classes)
-        self.model.to(self.device, memory_format=data.memory_format)
+        self.model = build_model(cfg, data)
         if compile_enabled(t["compile"]):
             self.model.compile_parts()
         self.optimizer = torch.optim.SGD(

@@ -1,7 +1,11 @@
 """The compute each target of the DAG asks for, and its projected hours from a benchmark's rates.
 
-Every training or evaluation job of the pipeline is listed with the work it does, counted from the
-configuration the same way the rules and ``wsnas.jobs.pipeline`` plan it:
+The jobs come from Snakemake itself: ``plan`` loads the Snakefile with the configuration through
+Snakemake's Python API, builds the DAG of every aggregate target (the rules without output: ``all``,
+``all_tables``, ``all_figures``) in an empty working directory without running anything, and reads each
+job's rule and wildcards, and the jobs each target needs (on a machine where Snakemake cannot run, a
+plan that ``store_plan`` wrote for the same config). The work of one job is counted from its rule
+and wildcards with the same planning functions the rules call (``wsnas.plan``), in images of each kind:
 - ``supernet``: images of one-child-per-step training of one network (supernets, dense, prefix runs);
 - ``standalone``: images of training networks that each hold one child or one group (ground truth,
   group sharing with m >= 2, which the pipeline trains K at a time, stacked, where that is faster);
@@ -12,16 +16,32 @@ configuration the same way the rules and ``wsnas.jobs.pipeline`` plan it:
 Hours come from the rates ``python -m bench`` measured on the machine in question (``rates`` in its
 JSON). The evaluation time of a child-image when n children share a pass is modelled as
 ``a + b / n``, fitted to the two measured points n = 1 and n = 64 (the stem dominates the FLOPs and is
-the part that is shared). Metrics, tables and figures cost seconds and are left out.
+the part that is shared). Metrics, tables and figures (local rules) and the data preparation cost
+seconds and are left out; any other rule without a work model here is refused, so a new training rule
+cannot go uncounted.
 """
 
+import functools
+import hashlib
+import json
+import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from wsnas.data.datasets import split_sizes
-from wsnas.plan.runs import epochs_instance, ground_truth_config, run_config
-from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
+import yaml
+
 from wsnas.core.sharing import group_members
+from wsnas.data.sizes import split_sizes
+from wsnas.errors import WsnasError
+from wsnas.plan.runs import ground_truth_config, run_config
+from wsnas.plan.studies import study_config
+
+SNAKEFILE = Path(__file__).resolve().parents[2] / "Snakefile"
+#: Snakemake's plan of config/paper.yaml, for the GPU check on machines without Snakemake.
+STORED_PLAN = SNAKEFILE.parent / "bench" / "paper-plan.json"
+
 
 @dataclass
 class Work:
@@ -49,95 +69,209 @@ def _train_images(cfg: dict) -> float:
     return cfg["train"]["epochs"] * split_sizes(cfg["data"])[0]
 
 
-def jobs(config: dict) -> dict[tuple, Work]:
-    """(rule, wildcards...) -> Work, for every training and evaluation job the configuration defines."""
-    _, n_test = split_sizes(config["data"])
-    out = {}
-    for experiment, exp in config["experiments"].items():
-        for i in range(exp["instances"]):
-            cfg = run_config(config, experiment, i)
-            out[("train_supernet", experiment, i)] = Work(supernet=_train_images(cfg))
-            evaluate = Work()
-            evaluate.add_eval(64, cfg["train"]["epochs"] * 64 * n_test)  # every checkpointed epoch
-            out[("evaluate_subnets", experiment, i)] = evaluate
-    gt = config["ground_truth"]
-    for seed in range(gt["seeds"]):
-        for chunk in range(gt["chunks"]):
-            cfg = ground_truth_config(config, seed, chunk)
-            n = len(cfg["train"]["children"])
-            work = Work(standalone=n * _train_images(cfg))
-            work.add_eval(1, n * cfg["train"]["epochs"] * n_test)  # each child after every epoch
-            out[("train_ground_truth", seed, chunk)] = work
-    for name, run in study_runs(config).items():
-        for i in range(run["instances"]):
-            cfg = study_config(config, name, i)
-            dense = cfg["train"]["dense_eval_steps"]
-            work = Work()
-            if cfg["sharing"]["mode"] == "group":  # one network per group, as wsnas.training.study_training trains them
-                networks = group_members(cfg["sharing"])
-                if len(networks) > 1:
-                    work.standalone = len(networks) * _train_images(cfg)
-                else:
-                    work.supernet = _train_images(cfg)
-                for members in networks:  # each network evaluates its own children
-                    work.add_eval(len(members), dense * len(members) * n_test)
-            else:  # one network: the stem (and any shared cells) computed once per pass
-                work.supernet = _train_images(cfg)
-                work.add_eval(64, dense * 64 * n_test)
-            out[("train_study", name, i)] = work
+def _n_test(config: dict) -> int:
+    return split_sizes(config["data"])[1]
+
+
+def train_supernet(config: dict, experiment: str, instance: str) -> Work:
+    return Work(supernet=_train_images(run_config(config, experiment, int(instance))))
+
+
+def evaluate_subnets(config: dict, experiment: str, instance: str) -> Work:
+    work = Work()  # every child at every checkpointed epoch
+    work.add_eval(64, run_config(config, experiment, int(instance))["train"]["epochs"] * 64 * _n_test(config))
+    return work
+
+
+def train_ground_truth(config: dict, seed: str, chunk: str) -> Work:
+    cfg = ground_truth_config(config, int(seed), int(chunk))
+    n = len(cfg["train"]["children"])
+    work = Work(standalone=n * _train_images(cfg))
+    work.add_eval(1, n * cfg["train"]["epochs"] * _n_test(config))  # each child after every epoch
+    return work
+
+
+def train_study(config: dict, run: str, instance: str) -> Work:
+    cfg = study_config(config, run, int(instance))
+    dense, n_test = cfg["train"]["dense_eval_steps"], _n_test(config)
+    work = Work()
+    if cfg["sharing"]["mode"] == "group":  # one network per group, as wsnas.training trains them
+        networks = group_members(cfg["sharing"])
+        if len(networks) > 1:
+            work.standalone = len(networks) * _train_images(cfg)
+        else:
+            work.supernet = _train_images(cfg)
+        for members in networks:  # each network evaluates its own children
+            work.add_eval(len(members), dense * len(members) * n_test)
+    else:  # one network: the stem (and any shared cells) computed once per pass
+        work.supernet = _train_images(cfg)
+        work.add_eval(64, dense * 64 * n_test)
+    return work
+
+
+def finetune(config: dict, epoch: str) -> Work:
     f = config["studies"]["finetune"]
     cfg = run_config(config, f["experiment"], f["instance"])
-    for epoch in f["snapshots"]:
-        work = Work(finetune=64 * f["steps"] * cfg["train"]["batch_size"])
-        work.add_eval(64, 64 * n_test)  # the snapshot itself
-        work.add_eval(1, 64 * f["steps"] * n_test)  # each child after each of its steps
-        out[("finetune", epoch)] = work
-    return out
+    work = Work(finetune=64 * f["steps"] * cfg["train"]["batch_size"])
+    work.add_eval(64, 64 * _n_test(config))  # the snapshot itself
+    work.add_eval(1, 64 * f["steps"] * _n_test(config))  # each child after each of its steps
+    return work
 
 
-def targets(config: dict) -> dict[str, set]:
-    """Target rule -> the job keys of ``jobs`` it needs (as the rules in ``rules/reports.smk`` declare)."""
-    a, s = config["analysis"], config["studies"]
-    supernets = lambda experiments, instances=None: {  # noqa: E731
-        (rule, e, i) for e in experiments for i in (instances if instances is not None else range(config["experiments"][e]["instances"]))
-        for rule in ("train_supernet", "evaluate_subnets")}
-    gt = {("train_ground_truth", seed, c) for seed in range(config["ground_truth"]["seeds"])
-          for c in range(config["ground_truth"]["chunks"])}
-    runs = study_runs(config)
-    study = lambda names, instances=None: {  # noqa: E731
-        ("train_study", n, i) for n in names for i in (instances if instances is not None else range(runs[n]["instances"]))}
-    first_epochs = s["prefix"]["epochs"][0]
-    every = supernets(config["experiments"])
-    t = {
-        "ground_truth": gt,
-        "table1_stability": every | gt,
-        "table2_ground_truth": every | gt,
-        "table3a_group_sharing": study(group_run_names(config)) | gt,
-        "table3b_prefix_sharing": study(prefix_run_names(config, first_epochs)) | gt,
-        "table4_prefix_details": study(prefix_run_names(config)) | gt,
-        "fig2_stau_per_epoch": supernets(a["figure2_experiments"]) | gt,
-        "fig3_rank_distribution": supernets([a["figure3_experiment"]])
-        | supernets([a["epochs_experiment"]], [epochs_instance(config)]) | gt,
-        "fig4_finetune": {("finetune", e) for e in s["finetune"]["snapshots"]}
-        | {("train_supernet", s["finetune"]["experiment"], s["finetune"]["instance"])} | gt,
-        "fig5_dense": study(["fig5a", "fig5b"], [0]) | gt,
-        "fig6_group_curves": study([figure6_run_name(config), "group-m1"], [0]) | gt,
-        "fig7_dense_long": study(["fig7"], [0]) | gt,
-        "fig8_bn_momentum": study(["fig8_bn01", "fig8_bn09"]) | gt,
-        "fig9_sgd_momentum": study(["fig9"], [0]) | gt,
-    }
-    t["all_tables"] = set().union(*(v for k, v in t.items() if k.startswith("table")))
-    t["all_figures"] = set().union(*(v for k, v in t.items() if k.startswith("fig")))
-    t["all"] = t["all_tables"] | t["all_figures"]
-    return t
+#: rule -> its job's work, from the configuration and the job's wildcards (strings, as Snakemake gives them).
+WORK = {f.__name__: f for f in (train_supernet, evaluate_subnets, train_ground_truth, train_study, finetune)}
+#: Non-local rules that cost seconds.
+CHEAP = {"prepare_data"}
+#: The rule whose jobs are the ground truth that every table and figure compares with.
+GROUND_TRUTH = "train_ground_truth"
+
+
+def job_work(config: dict, key: tuple) -> Work:
+    """The work of one job, ``key`` = (rule, *its wildcard values)."""
+    rule, *wildcards = key
+    return WORK[rule](config, *wildcards)
+
+
+def plan(config: dict) -> dict[str, frozenset]:
+    """Target -> the costed jobs (rule, *wildcard values) it needs, from Snakemake's DAG for ``config``.
+
+    The targets, in this order: ``ground_truth`` (the jobs of ``GROUND_TRUTH``), every job that an
+    aggregate rule other than the default target lists (each table and figure), those aggregates
+    (``all_tables``, ``all_figures``), and the default target (``all``). Where Snakemake cannot run (not
+    installed, or the Snakefile's jsonschema is missing, as on the lent GPU machines), the plan stored in
+    ``STORED_PLAN`` is used if it is for this very config."""
+    try:
+        return dict(_plan(yaml.safe_dump(config, sort_keys=False)))
+    except ImportError as missing:
+        stored = stored_plan(config)
+        if stored is None:
+            raise WsnasError(f"the jobs come from Snakemake, which cannot run here ({missing}), and "
+                             f"{STORED_PLAN} is not this config's plan: install snakemake and jsonschema, or "
+                             "store the plan where they are (python -m bench.projection --store-plan)") from None
+        return stored
+
+
+def config_digest(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+def store_plan(config: dict, path=None) -> Path:
+    """Write Snakemake's plan of ``config`` for machines without Snakemake (``STORED_PLAN`` by default)."""
+    planned = plan(config)
+    jobs = sorted(set().union(*planned.values()))
+    index = {key: i for i, key in enumerate(jobs)}
+    about = ("Snakemake's jobs per target for one config (wsnas.plan.cost.store_plan); "
+             "written by python -m bench.projection --store-plan, checked by tests/test_cost.py")
+    line = lambda key, value: f" {json.dumps(key)}: {json.dumps(value)}"  # noqa: E731 - one job or target a line
+    text = "\n".join([
+        "{", line("about", about) + ",", line("config_sha256", config_digest(config)) + ",", ' "jobs": [',
+        ",\n".join(f"  {json.dumps(list(key))}" for key in jobs), " ],", ' "targets": {',
+        ",\n".join(" " + line(name, sorted(index[key] for key in keys)) for name, keys in planned.items()),
+        " }", "}", ""])
+    path = Path(path or STORED_PLAN)
+    path.write_text(text)
+    return path
+
+
+def stored_plan(config: dict, path=None) -> dict[str, frozenset] | None:
+    """The plan stored by ``store_plan`` if it is for ``config``, else None."""
+    try:
+        stored = json.loads(Path(path or STORED_PLAN).read_text())
+    except FileNotFoundError:
+        return None
+    if stored["config_sha256"] != config_digest(config):
+        return None
+    jobs = [tuple(key) for key in stored["jobs"]]
+    return {name: frozenset(jobs[i] for i in indices) for name, indices in stored["targets"].items()}
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(config_yaml: str) -> dict[str, frozenset]:
+    graph, local, aggregates, default = snakemake_dag(config_yaml)
+    unmodelled = {key[0] for key in graph} - WORK.keys() - CHEAP - local
+    if unmodelled:
+        raise WsnasError(f"no cost model for rule(s) {', '.join(sorted(unmodelled))}: "
+                         "add each to WORK (or CHEAP) in wsnas/plan/cost.py")
+
+    def needs(key) -> frozenset:
+        seen, stack = set(), [key]
+        while stack:
+            for dependency in graph[stack.pop()]:
+                if dependency not in seen:
+                    seen.add(dependency)
+                    stack.append(dependency)
+        return frozenset(k for k in seen if k[0] in WORK)
+
+    everything = needs((default,))
+    targets = {"ground_truth": frozenset(k for k in everything if k[0] == GROUND_TRUTH)}
+    others = [(name,) for name in aggregates if name != default]
+    targets.update((member[0], needs(member)) for aggregate in others for member in graph[aggregate])
+    targets.update((aggregate[0], needs(aggregate)) for aggregate in others)
+    targets[default] = everything
+    return targets
+
+
+def snakemake_dag(config_yaml: str) -> tuple[dict[tuple, list], set, list, str]:
+    """Snakemake's DAG of every aggregate target (rules without output) for a config (YAML text), built
+    in an empty working directory as a dry run builds it, with nothing run: (job -> the jobs it depends
+    on, in input order; each job as (rule, *wildcard values)), the local rules, the aggregate rules in
+    the Snakefile's order, and the default target."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, DAGSettings, OutputSettings, Quietness, ResourceSettings
+
+    def key(job) -> tuple:
+        return (job.rule.name, *job.wildcards)
+
+    search_path = list(sys.path)  # the Snakefile and Snakemake add to it
+    with tempfile.TemporaryDirectory(prefix="wsnas-cost-") as tmp:
+        configfile = Path(tmp) / "config.yaml"
+        configfile.write_text(config_yaml)
+        workdir = Path(tmp) / "work"
+        workdir.mkdir()
+        try:
+            with SnakemakeApi(OutputSettings(quiet={Quietness.ALL}, enable_file_logging=False)) as api:
+                workflow_api = api.workflow(resource_settings=ResourceSettings(cores=1),
+                                            config_settings=ConfigSettings(configfiles=[configfile]),
+                                            snakefile=SNAKEFILE, workdir=workdir)
+                workflow = workflow_api._workflow  # the Snakefile, loaded and checked
+                aggregates = [r.name for r in workflow.rules if not r.output and not r.has_wildcards()]
+                workflow_api.dag(DAGSettings(targets=frozenset(aggregates)))  # sets the workflow's DAG settings
+                # as DAGApi.printdag does it, without the printing (Snakemake has no public call for the DAG)
+                workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True, nolock=True)
+                workflow._build_dag()
+                dag = workflow.dag
+                graph = {key(job): [key(d) for d in dag.dependencies[job]] for job in dag.jobs}
+                # local rules (``localrules:``, ``localrule: True``) and rules that run nothing; not
+                # workflow.is_local, which calls every rule local when no cluster executor is set
+                local = {r.name for r in workflow.rules if r.name in workflow._localrules or r.norun}
+                default = workflow.default_target
+        except ImportError:  # Snakemake runs, but a module the Snakefile imports is missing
+            raise
+        except Exception as error:  # noqa: BLE001 - Snakemake's own error (a bad config, a broken rule), as one line
+            first = (str(error).strip().splitlines() or [""])[0]
+            raise WsnasError(f"Snakemake cannot build the DAG of {SNAKEFILE} for this config "
+                             f"({type(error).__name__}: {first})") from error
+        finally:
+            sys.path[:] = search_path
+    return graph, local, aggregates, default
+
+
+def jobs(config: dict) -> dict[tuple, Work]:
+    """(rule, *wildcard values) -> Work, for every training and evaluation job that a target needs."""
+    return {key: job_work(config, key) for key in sorted(set().union(*plan(config).values()))}
+
+
+def targets(config: dict) -> dict[str, frozenset]:
+    """Target -> the keys of ``jobs`` it needs (see ``plan``)."""
+    return plan(config)
 
 
 def projection(config: dict, rates: dict) -> list[dict]:
     """Per target: its jobs, the training and evaluation images, and the projected hours on one device
     of the benchmarked kind. Targets share jobs: each row counts all it needs (``hours``) and, apart,
     what it needs beyond the ground truth that every table and figure compares with (``hours_own``)."""
-    work = jobs(config)
-    planned = targets(config)
+    planned = plan(config)
+    work = {key: job_work(config, key) for key in set().union(*planned.values())}
     hours = lambda keys: sum(work[k].seconds(rates) for k in keys) / 3600  # noqa: E731
     rows = []
     for target, keys in planned.items():
@@ -155,4 +289,3 @@ def projection(config: dict, rates: dict) -> list[dict]:
 def rule_counts(keys) -> Counter:
     """Jobs per rule of a set of ``jobs`` keys."""
     return Counter(key[0] for key in keys)
-

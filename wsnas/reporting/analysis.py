@@ -1,15 +1,17 @@
-"""From accuracy tables to the quantities of seed 002's Tables 1-2 and Figures 2-3.
+"""From result tables to the quantities of Zhang et al. 2020's Tables 1-4 and Figures 2-9.
 
-An *accuracy matrix* is a DataFrame indexed by epoch with the 64 child ids as columns.
+An *accuracy matrix* is a DataFrame indexed by epoch (or, for a dense evaluation, by mini-batch step)
+with the 64 children as columns, in ``wsnas.reporting.results.CHILDREN`` order.
 """
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from wsnas.reporting import metrics
 from wsnas.errors import WsnasError
-from wsnas.reporting.results import read_table
-from wsnas.core.space import CHILD_IDS
+from wsnas.reporting import metrics
+from wsnas.reporting.results import CHILDREN, child_columns, child_matrix, read_table
 
 
 def accuracy_matrix(path) -> pd.DataFrame:
@@ -18,40 +20,37 @@ def accuracy_matrix(path) -> pd.DataFrame:
 
 
 def accuracy_matrix_from_frame(table: pd.DataFrame, source: str) -> pd.DataFrame:
-    matrix = table.pivot_table(index="epoch", columns="child", values="accuracy", aggfunc="last")
-    missing = [c for c in CHILD_IDS if c not in matrix.columns]
-    if missing or matrix.isna().any().any():
-        raise WsnasError(f"{source} lacks some child at some epoch (e.g. {missing[:1]}); delete it and rerun the step that writes it")
-    return matrix[list(CHILD_IDS)].sort_index()
+    return child_matrix(table, "epoch", "accuracy", source)
+
+
+def seed_matrices(paths) -> dict[int, pd.DataFrame]:
+    """Ground-truth accuracy matrices by seed, from the chunk files .../seed{S}/chunk{C}.csv of every seed."""
+    by_seed: dict[int, list] = {}
+    for path in map(Path, paths):
+        by_seed.setdefault(int(path.parent.name.removeprefix("seed")), []).append(
+            read_table(path, ["child", "epoch", "accuracy"]))
+    return {seed: accuracy_matrix_from_frame(pd.concat(parts), f"ground truth of seed {seed}")
+            for seed, parts in sorted(by_seed.items())}
 
 
 def ground_truth_summary(seed_matrices: dict[int, pd.DataFrame]) -> pd.DataFrame:
     """Per child: mean and population std of the final-epoch accuracy over seeds, and its rank (1 = best)."""
     final = pd.DataFrame({seed: m.iloc[-1] for seed, m in seed_matrices.items()})
-    out = pd.DataFrame({"child": list(CHILD_IDS), "mean": final.mean(axis=1).values,
+    out = pd.DataFrame({"child": CHILDREN, "mean": final.mean(axis=1).values,
                         "std": final.std(axis=1, ddof=0).values, "seeds": final.shape[1]})
     out["rank"] = metrics.ranks(out["mean"].values)
     return out
 
 
 def stability_per_epoch(matrices: list[pd.DataFrame]) -> pd.DataFrame:
-    """S-Tau across instances at every epoch that all instances have (Eq. 2, Figure 2): mean, population
-    std, max and min of the N(N-1)/2 pairwise taus."""
+    """S-Tau across instances at every epoch that all instances have (Eq. 2, Figure 2): the S-Tau summary
+    (``metrics.s_tau``) of the instances' rankings at that epoch."""
     if len(matrices) < 2:
         raise WsnasError("S-Tau needs at least 2 instances; raise 'instances' of the experiment in the config")
     epochs = sorted(set.intersection(*(set(m.index) for m in matrices)))
-    rows = []
-    for epoch in epochs:
-        taus = pairwise_taus(m.loc[epoch].values for m in matrices)
-        rows.append({"epoch": epoch, "s_tau": taus.mean(), "s_tau_std": taus.std(), "s_tau_max": taus.max(),
-                     "s_tau_min": taus.min(), "rankings": len(matrices)})
+    rows = [{"epoch": epoch, **metrics.s_tau(m.loc[epoch].values for m in matrices), "rankings": len(matrices)}
+            for epoch in epochs]
     return pd.DataFrame(rows)
-
-
-def pairwise_taus(rankings) -> np.ndarray:
-    rankings = list(rankings)
-    return np.array([metrics.kendall_tau(rankings[i], rankings[j])
-                     for i in range(len(rankings)) for j in range(i + 1, len(rankings))])
 
 
 def gt_metrics(matrix: pd.DataFrame, gt_mean) -> pd.DataFrame:
@@ -66,17 +65,14 @@ def last_epochs_stability(matrix: pd.DataFrame, last: int) -> dict:
     """S-Tau among the rankings of an instance's last ``last`` epochs (Table 1, "Different epochs")."""
     if len(matrix) < last:
         raise WsnasError(f"config key analysis.last_epochs={last} exceeds the {len(matrix)} evaluated epochs; lower it or train longer")
-    taus = pairwise_taus(row.values for _, row in matrix.iloc[-last:].iterrows())
-    return {"s_tau": taus.mean(), "s_tau_std": taus.std(), "s_tau_max": taus.max(), "s_tau_min": taus.min()}
+    return metrics.s_tau(row.values for _, row in matrix.iloc[-last:].iterrows())
 
 
 def random_rank_stability(n: int, seed: int) -> pd.DataFrame:
     """The paper's "Random rank" baseline: S-Tau of ``n`` seeded random permutations of the 64 children."""
     rng = np.random.default_rng(seed)
-    rankings = [rng.permutation(len(CHILD_IDS)) for _ in range(n)]
-    taus = pairwise_taus(rankings)
-    return pd.DataFrame([{"s_tau": taus.mean(), "s_tau_std": taus.std(), "s_tau_max": taus.max(),
-                          "s_tau_min": taus.min(), "rankings": n}])
+    rankings = [rng.permutation(len(CHILDREN)) for _ in range(n)]
+    return pd.DataFrame([{**metrics.s_tau(rankings), "rankings": n}])
 
 
 def mean_std(values) -> tuple[float, float]:
@@ -91,17 +87,15 @@ def rank_distribution(matrices_or_rows, gt_mean) -> pd.DataFrame:
     rows = []
     for acc in matrices_or_rows:
         r = metrics.ranks(np.asarray(acc, dtype=float))
-        rows += [{"child": c, "gt_rank": int(g), "rank": int(k)} for c, g, k in zip(CHILD_IDS, gt_rank, r)]
+        rows += [{"child": c, "gt_rank": int(g), "rank": int(k)} for c, g, k in zip(CHILDREN, gt_rank, r)]
     return pd.DataFrame(rows)
 
 
 # -- dense evaluation at the end of training (Sec. 4.1-4.3, Tables 3-4, Figures 5-9) ----------------------
 def dense_matrix(path) -> pd.DataFrame:
     """Step x child accuracy matrix of a dense-evaluation table (step, trained, 111..444)."""
-    frame = read_table(path, ["step", *CHILD_IDS])
-    if frame[list(CHILD_IDS)].isna().any().any() or frame.empty:
-        raise WsnasError(f"results file {path} lacks some child at some step; delete it and rerun the step that writes it")
-    return frame.set_index("step")[list(CHILD_IDS)].sort_index()
+    frame = read_table(path, ["step", *CHILDREN])
+    return child_columns(frame.set_index("step"), f"results file {path}")
 
 
 def gt_tau_per_step(matrix: pd.DataFrame, gt_mean) -> pd.Series:
@@ -122,5 +116,5 @@ def window_metrics(matrix: pd.DataFrame, gt_mean, window: int) -> dict:
 
 def finetune_gt_tau(table: pd.DataFrame, gt_mean) -> pd.DataFrame:
     """GT-Tau after each fine-tuning mini-batch (Figure 4c-d), from a (child, step, accuracy) table."""
-    matrix = table.pivot_table(index="step", columns="child", values="accuracy")[list(CHILD_IDS)]
+    matrix = child_matrix(table, "step", "accuracy", "fine-tuning table")
     return pd.DataFrame({"step": matrix.index, "gt_tau": [metrics.gt_tau(r, gt_mean) for r in matrix.values]})

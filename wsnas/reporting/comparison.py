@@ -1,5 +1,5 @@
 """The reviewers' report: every number of Tables 1-4, the paper's value beside ours, the difference and a
-verdict, generated from the results (``reports/paper_comparison.{md,html}``).
+verdict, generated from the tables' long forms (``reports/paper_comparison.{md,html}``).
 
 Verdict: where the paper gives a spread (± std over instances), ours agrees when
 |ours - paper| <= 2 * sqrt(std_paper^2 + std_ours^2), two standard deviations of the difference of two
@@ -13,31 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from wsnas.reporting import analysis
-
-from wsnas.reporting import metrics
 from wsnas.errors import WsnasError
-from wsnas.reporting.results import read_table
-from wsnas.core.space import CHILD_IDS
-from wsnas.reporting.tables import format_mean_std
+from wsnas.reporting import analysis, metrics, paper
+from wsnas.reporting.results import CHILDREN, read_ground_truth
+from wsnas.reporting.tables import RANK_METRICS, format_mean_std, read_long
 
 TAU_TOLERANCE, RANK_TOLERANCE = 0.10, 5.0
-_T1 = {"s_tau": ("S-Tau", "s_tau_std"), "max_tau": ("Max Tau", None), "min_tau": ("Min Tau", None)}
-_T2 = {"gt_tau": "GT-Tau", "t1r": "T1R", "t3r": "T3R"}
 
 
-def long_rows(table1: pd.DataFrame, table2: pd.DataFrame, studies: list[pd.DataFrame]) -> pd.DataFrame:
-    """Tables 1-4 as one long frame: table, row, column, metric, ours, ours_std, paper, paper_std, n."""
-    rows = []
-    for _, r in table1.iterrows():
-        for key, (metric, std) in _T1.items():
-            rows.append({"table": "1", "row": r["experiment"], "column": "", "metric": metric, "ours": r[key],
-                         "ours_std": r[std] if std else np.nan, "paper": r[f"paper_{key}"], "paper_std": np.nan, "n": r["n"]})
-    for _, r in table2.iterrows():
-        for key, metric in _T2.items():
-            rows.append({"table": "2", "row": r["experiment"], "column": "", "metric": metric, "ours": r[key],
-                         "ours_std": r[f"{key}_std"], "paper": r[f"paper_{key}"], "paper_std": r[f"paper_{key}_std"], "n": r["n"]})
-    return pd.concat([pd.DataFrame(rows), *studies], ignore_index=True)
+def read_tables(paths) -> pd.DataFrame:
+    """The long forms of the tables' CSVs, one after the other."""
+    return pd.concat([read_long(p) for p in paths], ignore_index=True)
 
 
 def verdict(ours, ours_std, paper, paper_std, metric) -> str:
@@ -49,7 +35,7 @@ def verdict(ours, ours_std, paper, paper_std, metric) -> str:
     if not pd.isna(paper_std):
         bound = 2 * np.hypot(paper_std, 0.0 if pd.isna(ours_std) else ours_std)
         return "agrees (within 2σ)" if diff <= bound else "differs"
-    tolerance = RANK_TOLERANCE if metric in ("T1R", "T3R") else TAU_TOLERANCE
+    tolerance = RANK_TOLERANCE if metric in RANK_METRICS else TAU_TOLERANCE
     return f"agrees (within {tolerance:g})" if diff <= tolerance else "differs"
 
 
@@ -61,7 +47,7 @@ def compare(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_reference(path) -> np.ndarray:
-    """The 64 reference means in CHILD_IDS order: a whitespace-separated text file (the authors'
+    """The 64 reference means in CHILDREN order: a whitespace-separated text file (the authors'
     gt_mean.txt), a folder holding one, or a CSV with child and mean columns."""
     p = Path(path)
     if p.is_dir():
@@ -69,12 +55,12 @@ def read_reference(path) -> np.ndarray:
     if not p.is_file():
         raise WsnasError(f"config key reference.ground_truth: {path} does not exist; point it at the authors' gt_mean.txt or set it to null")
     if p.suffix == ".csv":
-        return read_table(p, ["child", "mean"]).set_index("child").reindex(list(CHILD_IDS))["mean"].values
+        return read_ground_truth(p)
     try:
         values = np.array(p.read_text().split(), dtype=float)
     except ValueError:
         values = np.array([])
-    if len(values) != len(CHILD_IDS):
+    if len(values) != len(CHILDREN):
         raise WsnasError(f"config key reference.ground_truth: {p} must hold 64 numbers (children 111..444), found {len(values)}")
     return values
 
@@ -84,7 +70,7 @@ def reference_section(config, gt_mean, final_accuracies: dict[str, list]) -> str
     ref = read_reference(config["reference"]["ground_truth"])
     lines = [f"## Ground truth against the reference ({config['reference']['ground_truth']})", "",
              f"Kendall tau between our ground-truth means and the reference: **{metrics.kendall_tau(gt_mean, ref):.4f}** "
-             f"(best child: ours {CHILD_IDS[int(np.argmax(gt_mean))]}, reference {CHILD_IDS[int(np.argmax(ref))]}).", "",
+             f"(best child: ours {CHILDREN[int(np.argmax(gt_mean))]}, reference {CHILDREN[int(np.argmax(ref))]}).", "",
              "| experiment | GT-Tau vs our ground truth | GT-Tau vs reference | instances |", "|---|---|---|---|"]
     for label, finals in final_accuracies.items():
         ours = analysis.mean_std([metrics.gt_tau(f, gt_mean) for f in finals])
@@ -106,9 +92,10 @@ def write_report(config, provenance: str, compared: pd.DataFrame, outputs, refer
     header = [
         "# Paper vs reproduced: Deeper Insights into Weight Sharing in NAS", "",
         f"**Configuration:** {provenance}.",
-        f"Studies: window k = {k} mini-batches (paper 64), dense evaluation over the last "
-        f"{config['studies']['dense_steps']} (paper 128), group sharing {config['studies']['group']['instances']} instances, "
-        f"prefix sharing {config['studies']['prefix']['instances']} instances x epochs {config['studies']['prefix']['epochs']} (paper 2000 and 200).", "",
+        f"Studies: window k = {k} mini-batches (paper {paper.WINDOW}), dense evaluation over the last "
+        f"{config['studies']['dense_steps']} (paper {paper.DENSE_STEPS}), group sharing {config['studies']['group']['instances']} instances, "
+        f"prefix sharing {config['studies']['prefix']['instances']} instances x epochs {config['studies']['prefix']['epochs']} "
+        f"(paper {' and '.join(map(str, paper.PREFIX_EPOCHS))}).", "",
         f"**Summary:** {len(compared)} numbers; " + ", ".join(f"{v}: {n}" for v, n in sorted(counts.items())) + ".", "",
         "Verdict: with a paper spread, ours agrees when |ours - paper| <= 2·sqrt(std_paper² + std_ours²); "
         f"without one, within {TAU_TOLERANCE} for a tau and {RANK_TOLERANCE:g} for a rank. "

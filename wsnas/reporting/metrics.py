@@ -1,4 +1,4 @@
-"""Ranking metrics of seed 002 (Sec. 3.2, Sec. 4) and PA&DA's precision at top (seed 004, Sec. 5).
+"""Ranking metrics of Zhang et al. 2020 (Sec. 3.2, Sec. 4) and the precision at top of Lu et al. 2023 (Sec. 5).
 
 All inputs are accuracies per child (the same 64-child order in every argument); rankings are derived
 from them. Kendall tau is ``scipy.stats.kendalltau`` (tau-b, which equals tau-a when there are no ties).
@@ -22,13 +22,15 @@ def kendall_tau(a, b) -> float:
 
 
 def s_tau(rankings) -> dict:
-    """S-Tau, Eq. (2): the mean of the N(N-1)/2 pairwise taus of N instances' accuracies; with the max and
-    min of those taus (Table 1's "Max Tau" and "Min Tau")."""
+    """The S-Tau summary (Zhang et al. 2020, Eq. 2 and Table 1), the one every report uses: ``s_tau``, the
+    mean of the N(N-1)/2 pairwise taus of N rankings (accuracies), their population std ``s_tau_std``, and
+    their max and min (Table 1's "Max Tau" and "Min Tau"). The keys are the metric files' columns."""
     rankings = [np.asarray(r, dtype=float) for r in rankings]
     if len(rankings) < 2:
         raise ValueError("s_tau needs at least 2 rankings")
-    taus = [kendall_tau(a, b) for a, b in combinations(rankings, 2)]
-    return {"mean": float(np.mean(taus)), "max": float(np.max(taus)), "min": float(np.min(taus))}
+    taus = np.array([kendall_tau(a, b) for a, b in combinations(rankings, 2)])
+    return {"s_tau": float(taus.mean()), "s_tau_std": float(taus.std()), "s_tau_max": float(taus.max()),
+            "s_tau_min": float(taus.min())}
 
 
 def gt_tau(acc, gt_acc) -> float:
@@ -66,7 +68,7 @@ def gt_tau_window(acc_by_step, gt_acc, k: int) -> tuple[float, float]:
 
 
 def precision_at_top(acc, gt_acc, fraction: float) -> float:
-    """P@Top(fraction) (PA&DA, seed 004): the share of the predicted top ceil(fraction * n) children that are
+    """P@Top(fraction) (Lu et al. 2023): the share of the predicted top ceil(fraction * n) children that are
     also in the ground-truth top ceil(fraction * n). For 64 children and 5% that is the top 4."""
     n = len(gt_acc)
     k = max(1, int(np.ceil(fraction * n - 1e-9)))

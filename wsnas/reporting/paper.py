@@ -6,6 +6,13 @@ Table 1 (S-Tau at epoch 200, 10 instances) and Table 2 (mean and population std 
 
 import math
 
+#: The paper's setup, quoted beside ours in every table's provenance line.
+SETUP = "CIFAR-10, 200 epochs, 10 instances, 10 seeds, fp32"
+#: k of GT-Tau-Mean-k and GT-Tau-Std-k (Sec. 4.1), and the mini-batches evaluated densely at the end of training.
+WINDOW, DENSE_STEPS = 64, 128
+#: Table 4's epoch counts; Table 3b is the half of the first.
+PREFIX_EPOCHS = (2000, 200)
+
 #: Table 1: row -> (S-Tau, Max Tau, Min Tau). The last row is Sec. 3.2's text: each instance's S-Tau among
 #: its last 10 epochs "turns out to vary between 0.39 to 0.63" (no median given).
 TABLE1 = {

@@ -13,7 +13,7 @@ import pandas as pd
 
 from wsnas.config import merged
 from wsnas.core.sharing import group_members
-from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.errors import WsnasError
 from wsnas.training.device import stacked_enabled
 from wsnas.training.loop import Loop
@@ -62,8 +62,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
     With ``train.stacked`` on (default on CUDA), ``stack`` children at a time train as one batched
     computation; the results are the same to float tolerance.
     """
-    children = [child_index(c) for c in cfg["train"]["children"]] if children is None else list(children)
-    children = children or list(range(len(CHILD_IDS)))
+    children = children_or_all([child_index(c) for c in cfg["train"]["children"]] if children is None else children)
     solo = {**merged(cfg, sharing={"mode": "full"}), "method": {"name": "single_path"}}
     stacked = stacked_enabled(cfg["train"]["stacked"], data.device)
     k = stack if stacked else 1

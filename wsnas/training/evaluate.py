@@ -1,4 +1,4 @@
-"""Accuracy of every child on the ranking split (seed 002 ranks on the CIFAR-10 test set).
+"""Accuracy of every child on the ranking split (Zhang et al. 2020, Sec. 3.1, rank on the CIFAR-10 test set).
 
 BN modes (``evaluate.bn_mode``):
 - ``running`` (the original): ``eval()`` with the shared running statistics;
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from wsnas.training.device import precision_context
-from wsnas.core.space import CHILD_IDS
+from wsnas.core.space import CHILD_IDS, children_or_all
 
 
 def _bn_layers(modules):
@@ -77,7 +77,7 @@ def _evaluate_recalibrated(model, data, children, batch_size, n_batches, seed):
 
 def evaluate_children(model, data, eval_cfg: dict, children=None, seed: int = 0):
     """(accuracy, loss) tensors of the given child indices (default: all 64) on the ranking split."""
-    children = list(range(len(CHILD_IDS))) if children is None else list(children)
+    children = children_or_all(children)
     was_training = model.training
     try:
         mode = eval_cfg["bn_mode"]
@@ -93,7 +93,7 @@ def evaluate_children(model, data, eval_cfg: dict, children=None, seed: int = 0)
 
 def accuracy_table(acc, loss, children=None, **columns) -> pd.DataFrame:
     """Long table: one row per child with its accuracy and loss (plus constant ``columns``)."""
-    children = list(range(len(CHILD_IDS))) if children is None else list(children)
+    children = children_or_all(children)
     frame = pd.DataFrame(
         {"child": [CHILD_IDS[c] for c in children], "accuracy": acc.tolist(), "loss": loss.tolist()}
     )

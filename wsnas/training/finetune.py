@@ -4,51 +4,49 @@ From the snapshot of epoch E (weights and BN statistics), each child trains alon
 ``studies.finetune.steps`` mini-batches at the learning rate the schedule has after epoch E, with a fresh
 SGD optimiser (no momentum buffers inherited from the supernet), as the authors' ``finetune.py`` does;
 only its own weights move (gradients of the others stay None). It is evaluated after every mini-batch.
-Every child sees the same seeded mini-batches, so the children differ only in their weights.
+Every child sees the same seeded mini-batches, so the children differ only in their weights. Each child is
+a single-path method over that one child, driven by the training loop (``Loop.run_steps``) at a constant
+learning rate.
 """
 
 import pandas as pd
 
 from wsnas.config import merged
-from wsnas.core.space import CHILD_IDS
+from wsnas.core.space import CHILD_IDS, children_or_all
 from wsnas.methods.single_path import SinglePath
 from wsnas.plan.settings import check_protocol
 from wsnas.training.checkpoint import method_state
+from wsnas.training.loop import Loop
 from wsnas.training.schedule import cosine_lr
 
 
-def finetune_batches(data, train: dict, epoch: int):
-    """The endless stream of mini-batches every child is fine-tuned on from the snapshot of ``epoch``
-    (the same stream for every child)."""
-    generator = data.make_generator(train["data_seed"] + 7919 * (epoch + 1))
-    while True:
-        yield from data.train_batches(generator, train["batch_size"])
+def finetune_seed(train: dict, epoch: int) -> int:
+    """The data-order seed of fine-tuning from the snapshot of ``epoch`` (the same for every child)."""
+    return train["data_seed"] + 7919 * (epoch + 1)
 
 
 def finetune_children(cfg: dict, data, state: dict, steps: int, children=None, source="snapshot") -> pd.DataFrame:
-    """Long table (child, step, accuracy, loss on the ranking split); step 0 is the snapshot itself.
-
-    Each child is a single-path method over that one child (``wsnas.methods.single_path``, the same step
-    as supernet training), built fresh, so its optimiser starts without momentum buffers."""
+    """Long table (child, step, accuracy, loss on the ranking split); step 0 is the snapshot itself."""
     check_protocol(state.get("protocol"), f"checkpoint {source}")
     t = cfg["train"]
-    children = list(range(len(CHILD_IDS))) if children is None else list(children)
-    cfg = merged(cfg, train={"compile": "off", "child_order": "sequential"})
-    snapshot = method_state(state)
+    children = children_or_all(children)
     epoch = int(state["epoch"])
     lr = cosine_lr(min(epoch, t["epochs"] - 1), t["epochs"], t["lr"], t["lr_min"])
+    cfg = merged(cfg, train={"compile": "off", "child_order": "sequential", "lr": lr, "lr_min": lr,
+                             "data_seed": finetune_seed(t, epoch)})
+    snapshot = method_state(state)
     rows = []
+
+    def evaluate(loop):
+        acc, loss = loop.method.rank(data, cfg["evaluate"], loop.children)
+        rows.append({"child": CHILD_IDS[loop.children[0]], "step": loop.step, "accuracy": float(acc[0]), "loss": float(loss[0])})
+
     for child in children:
-        method = SinglePath(cfg, data, [child])
+        method = SinglePath(cfg, data, [child])  # a fresh optimiser: no momentum from the supernet
         method.load_weights(snapshot, source)
         if not rows:
             start, start_loss = method.rank(data, cfg["evaluate"], children)
             rows = [{"child": CHILD_IDS[c], "step": 0, "accuracy": float(a), "loss": float(l)}
                     for c, a, l in zip(children, start, start_loss)]
-        method.set_lr(lr)
-        for step, batch in zip(range(1, steps + 1), finetune_batches(data, t, epoch)):
-            method.model.train()
-            method.step(batch)
-            acc, eval_loss = method.rank(data, cfg["evaluate"], [child])
-            rows.append({"child": CHILD_IDS[child], "step": step, "accuracy": float(acc[0]), "loss": float(eval_loss[0])})
+        Loop(cfg, data, None, children=[child], method=method).run_steps(steps, on_step=evaluate)
     return pd.DataFrame(rows)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from wsnas.core.space import CHILD_IDS, child_index
+from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.errors import WsnasError
 from wsnas.plan.settings import PROTOCOL_VERSION, check_protocol, fingerprint, training_settings
 from wsnas.training import checkpoint as ckpt
@@ -43,7 +43,7 @@ class Progress:
 
 class Loop:
     """Trains one method instance (``method.name``, or the given ``method``) over ``children`` to
-    ``train.epochs``.
+    ``train.epochs``, checkpointing into ``checkpoint_dir`` (None: no checkpoints, ``run_steps`` only).
 
     ``evaluates``: the caller stores evaluations in the checkpoints (``run(after_epoch=...)``), so the
     evaluation settings join the fingerprint (``wsnas.plan.settings.training_settings``)."""
@@ -52,10 +52,10 @@ class Loop:
                  keep_last: int | None = None, evaluates: bool = False):
         t = self.t = cfg["train"]
         self.cfg = cfg
-        self.checkpoint_dir = Path(checkpoint_dir)
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
         self.keep_last = keep_last
         if children is None:
-            children = [child_index(c) for c in t["children"]] or list(range(len(CHILD_IDS)))
+            children = children_or_all([child_index(c) for c in t["children"]])
         self.children = list(children)
         self.method = method or build(cfg, data, self.children)
         self.data = data.split(self.method.valid_fraction) if self.method.valid_fraction else data
@@ -195,6 +195,19 @@ class Loop:
             self.dense_steps.append(self.step)
             self.dense_acc.append(row)
             self.dense_trained.append(self._last_child)
+
+    def run_steps(self, steps: int, on_step) -> "Loop":
+        """``steps`` mini-batches from the current state, across epoch boundaries, ``on_step(loop)`` after
+        each; no checkpoints (fine-tuning from a snapshot, Zhang et al. 2020, Sec. 3.3)."""
+        while self.step < steps:
+            self.start_epoch()
+            for batch in self.batches():
+                self.record(self.method.step(batch, self.valid_batch()))
+                on_step(self)
+                if self.step == steps:
+                    break
+            self.end_epoch()
+        return self
 
     def run(self, after_epoch=None) -> "Loop":
         """Train until ``train.epochs``, resuming first if the checkpoint folder has a valid checkpoint."""

@@ -44,13 +44,22 @@ class StepResult(NamedTuple):
 
 
 class Method:
-    """Base class of the protocol. ``children``: indices into ``wsnas.core.space.CHILD_IDS``."""
+    """Base class of the protocol. ``children``: indices into ``wsnas.core.space.CHILD_IDS``;
+    ``OPTIONS``: the method's options (config section ``method``) and their defaults, as ``self.options``."""
 
+    OPTIONS: dict = {}
     valid_fraction: float = 0.0
     stackable: bool = False
 
     def __init__(self, cfg: dict, data, children: list[int]):
         self.cfg, self.children = cfg, list(children)
+        given = {k: v for k, v in cfg["method"].items() if k != "name"}
+        for key in given:
+            if key not in self.OPTIONS:
+                known = ", ".join(self.OPTIONS) or "none"
+                raise WsnasError(f"config key method.{key}: method {cfg['method']['name']!r} has no such option "
+                                 f"(its options: {known})")
+        self.options = {**self.OPTIONS, **given}
 
     def new_epoch(self, epoch: int) -> dict:
         """Before epoch ``epoch`` (0-based): schedules, train mode. Returns entries of the epoch's record."""
