@@ -40,7 +40,7 @@ from wsnas.training.loop import Loop
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
-#: The targets the check is held against (issue 19).
+#: The targets the check is held against.
 TARGETS = {"all_hours": 24.0, "stacked_mfu": 0.10}
 #: Tolerances: float64 paths must agree to rounding; TF32 and bf16 forward passes to their precision.
 TOLERANCE = {"fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}

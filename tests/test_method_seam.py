@@ -16,6 +16,7 @@ from wsnas.core.space import CHILD_IDS
 from wsnas.data.device_data import Weighted
 from wsnas.errors import WsnasError
 from wsnas.methods.single_path import SinglePath
+from wsnas.plan.runs import ground_truth_config
 from wsnas.plan.settings import training_settings
 from wsnas.training import checkpoint as ckpt
 from wsnas.training.loop import Loop
@@ -90,6 +91,8 @@ def test_method_settings_keep_checkpoints_apart(tmp_path, tiny_data):
     assert "method" not in training_settings(baseline)  # the baseline's fingerprints predate the seam
     assert training_settings(toy_config())["method"]["name"] == TOY
     assert training_settings(toy_config()) != training_settings(toy_config("method.reweight=false"))
+    ground_truth = [training_settings(ground_truth_config(c, 0), evaluates=True) for c in (baseline, toy_config())]
+    assert ground_truth[0] == ground_truth[1]  # every method is ranked against the same ground truth
     Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).run()
     with pytest.raises(WsnasError, match="written under other settings"):
         Loop(toy_config("train.epochs=1"), tiny_data, tmp_path).run()

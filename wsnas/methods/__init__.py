@@ -1,0 +1,1 @@
+"""One module per supernet-training method behind wsnas.training.method.Method."""

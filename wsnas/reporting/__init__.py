@@ -1,0 +1,1 @@
+"""Metrics, rankings, results files, the paper's numbers, tables, figures, comparison; no torch."""

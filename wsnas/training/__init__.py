@@ -1,0 +1,1 @@
+"""The method protocol, the one training loop, stacked execution, checkpoints, evaluation, devices."""
