@@ -75,10 +75,11 @@ def test_reweighting_method_revisits_hard_samples(tmp_path, tiny_data):
     assert set(second.tolist()) <= set(loop.data.train_index.tolist())  # never from the validation split
 
 
-def test_toy_method_resumes_bit_identically(tmp_path, tiny_data):
-    cfg = toy_config("train.epochs=3", "train.dense_eval_steps=3")
+@pytest.mark.parametrize("fraction", [0.5, 0.6])  # 0.6: epochs end mid-way through a validation pass
+def test_toy_method_resumes_bit_identically(tmp_path, tiny_data, fraction):
+    cfg = toy_config("train.epochs=3", "train.dense_eval_steps=3", f"method.valid_fraction={fraction}")
     straight = Loop(cfg, tiny_data, tmp_path / "straight").run()
-    part = Loop(toy_config("train.epochs=3", "train.dense_eval_steps=3"), tiny_data, tmp_path / "part")
+    part = Loop(cfg, tiny_data, tmp_path / "part")
     part.train_epoch()
     part.after_epoch()
     resumed = Loop(cfg, tiny_data, tmp_path / "part").run()

@@ -102,7 +102,8 @@ class DeviceData:
             yield self._batch(positions[start : start + batch_size], generator, augment)
 
     def valid_batches(self, generator, batch_size: int):
-        """Endless batches of the validation split, reshuffled every pass."""
+        """Endless batches of the validation split, reshuffled every pass (the loop starts a new stream
+        every epoch)."""
         if not len(self.valid_index):
             raise ValueError("no validation split: DeviceData.split(fraction) first")
         while True:

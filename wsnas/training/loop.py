@@ -130,11 +130,7 @@ class Loop:
         return self.data.train_batches(self.generator, self.t["batch_size"], sampler=self.method.batch_sampler())
 
     def valid_batch(self):
-        if self.valid_generator is None:
-            return None
-        if self.valid_stream is None:  # one endless stream per process; its RNG state is checkpointed
-            self.valid_stream = self.data.valid_batches(self.valid_generator, self.t["batch_size"])
-        return next(self.valid_stream)
+        return None if self.valid_stream is None else next(self.valid_stream)
 
     def train_epoch(self, on_step=None) -> dict:
         """One epoch; ``on_step(loop)`` after every step (tests watch weights with it)."""
@@ -149,6 +145,8 @@ class Loop:
         return self.end_epoch()
 
     def start_epoch(self) -> None:
+        if self.valid_generator is not None:  # a fresh pass every epoch: a checkpoint needs only the RNG state
+            self.valid_stream = self.data.valid_batches(self.valid_generator, self.t["batch_size"])
         self._record = {"epoch": self.epoch + 1, **self.method.new_epoch(self.epoch)}
         self._loss_sum = torch.zeros((), device=self.data.device)
         self._correct = torch.zeros((), device=self.data.device)
