@@ -6,6 +6,7 @@ sys.path.insert(0, workflow.basedir)
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
 from wsnas.jobs.common import checkpoint_folder, runtime
+from wsnas.methods import method_target
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
 from wsnas.plan.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
@@ -14,6 +15,7 @@ from wsnas.reporting.tables import provenance
 try:  # one line naming the bad key, before any job starts
     validate_wsnas_config(config, "config")
     check_experiment_names(config)
+    method_target(config["method"]["name"])
     STUDY_RUNS = study_runs(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None

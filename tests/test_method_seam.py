@@ -149,8 +149,6 @@ class FrozenStem(SinglePath):
     """A single-path variant that records the stem's inputs with a forward hook and transforms gradients
     (drops the stem's) before the optimiser steps: the shape of DI-NAS's projection (Niu et al. 2021)."""
 
-    stackable = False  # forward hooks do not fire in stacked execution
-
     def __init__(self, cfg, data, children):
         super().__init__(cfg, data, children)
         self.recorded = []
@@ -172,3 +170,47 @@ def test_layer_inputs_and_gradient_transforms_reach_the_step(tmp_path, tiny_data
     assert before and all(torch.equal(v, after[k]) for k, v in before.items())  # the stem never moved
     moved = method.model.slots["head"][0].linear.weight
     assert not torch.equal(moved, SinglePath(cfg, tiny_data, range(64)).model.slots["head"][0].linear.weight)
+
+
+class TwoPasses(SinglePath):
+    """A single-path variant whose own step runs two forward/backward passes (it inherits ``stackable``)."""
+
+    def step(self, batch, valid=None):
+        self.passes = getattr(self, "passes", 0)
+        for _ in range(2):
+            result = super().step(batch, valid)
+            self.passes += 1
+        return result
+
+
+def test_stacking_refuses_hooks_and_own_steps_but_not_the_baseline(tmp_path, tiny_data):
+    cfg = tiny_config("train.epochs=1")
+
+    def loops(kind):
+        return [Loop(cfg, tiny_data, tmp_path / kind.__name__ / str(c), children=[c], method=kind(cfg, tiny_data, [c])) for c in (0, 1)]
+
+    for kind, why in ((FrozenStem, "registers forward hooks"), (TwoPasses, "does not declare stacked execution")):
+        with pytest.raises(WsnasError, match=f"config key train.stacked: method {kind.__name__} {why}"):
+            run_loops(loops(kind), stacked=True)
+    two = run_loops(loops(TwoPasses), stacked=False)
+    assert two[0].method.passes == 2 * two[0].step  # two passes per step, through the plain loop
+    assert run_loops(loops(SinglePath), stacked=True)[0].epoch == 1
+
+
+def test_checkpoints_of_another_method_are_refused_in_one_line(tmp_path, tiny_data):
+    from wsnas.jobs.training import evaluate_checkpoints
+    from wsnas.training.finetune import finetune_children
+
+    Loop(toy_config("train.epochs=1"), tiny_data, tmp_path).run()
+    path = ckpt.epoch_path(tmp_path, 1)
+    with pytest.raises(WsnasError, match="was written by method 'tests.toy_method:TwiceInARow', not by config key"):
+        evaluate_checkpoints(tiny_config("train.epochs=1"), None, {1: path})
+    with pytest.raises(WsnasError, match="fine-tuning \\(Figure 4\\) starts from a single-path supernet"):
+        finetune_children(toy_config("train.epochs=1"), tiny_data, ckpt.load_checkpoint(path), 1, source=path)
+
+
+def test_a_bad_method_name_stops_the_dag_before_any_job(tmp_path):
+    config = config_file(tmp_path, method={"name": "nowhere.module:Method"})
+    out = subprocess.run([*command(tmp_path, config, "all"), "-n"], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "config key method.name: 'nowhere.module:Method' is no method" in out.stdout + out.stderr

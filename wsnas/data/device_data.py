@@ -4,7 +4,7 @@
 indices of the samples, so a method can weight or re-sample data by index (Lu et al. 2023, Sec. 3.3).
 Two seams for the search methods:
 - a batch sampler decides which samples an epoch visits: ``Permutation`` (every sample once, the
-  default) or ``Weighted`` (draws in proportion to given weights, with or without replacement);
+  default) or ``Weighted`` (as many draws, in proportion to given weights, with or without replacement);
 - ``split(fraction)`` carves a validation split off the training set (Liu et al. 2019, Sec. 3: DARTS
   trains on one half and updates the architecture on the other). The split takes the last ``fraction``
   of the training indices, as DARTS' ``indices[split:]``; both parts are augmented alike.
@@ -32,16 +32,16 @@ class Permutation:
 
 
 class Weighted:
-    """``draws`` samples of the training split (default: as many as it holds), drawn in proportion to
-    ``probabilities`` (one weight per training-set position, ``Batch.index``), with or without replacement."""
+    """As many draws as the training split holds (an epoch keeps its length, so the loop's step counts
+    hold), in proportion to ``probabilities`` (one weight per training-set position, ``Batch.index``),
+    with or without replacement."""
 
-    def __init__(self, probabilities: torch.Tensor, draws: int | None = None, replacement: bool = True):
-        self.probabilities, self.draws, self.replacement = probabilities, draws, replacement
+    def __init__(self, probabilities: torch.Tensor, replacement: bool = True):
+        self.probabilities, self.replacement = probabilities, replacement
 
     def positions(self, train_index: torch.Tensor, generator) -> torch.Tensor:
         p = self.probabilities.to(generator.device, torch.float64)[train_index]
-        draws = len(train_index) if self.draws is None else self.draws
-        return train_index[torch.multinomial(p, draws, self.replacement, generator=generator)]
+        return train_index[torch.multinomial(p, len(train_index), self.replacement, generator=generator)]
 
 
 class DeviceData:

@@ -46,7 +46,7 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     from wsnas.config import merged
     from wsnas.plan.settings import check_protocol
     from wsnas.training import runtime
-    from wsnas.training.checkpoint import load_checkpoint, method_state
+    from wsnas.training.checkpoint import load_checkpoint, method_name, method_state
     from wsnas.training.evaluate import accuracy_table
     from wsnas.training.method import build
 
@@ -56,6 +56,9 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     for epoch, path in sorted(paths.items()):
         state = load_checkpoint(path)
         check_protocol(state.get("protocol"), f"checkpoint {path}")
+        if method_name(state) != cfg["method"]["name"]:
+            raise WsnasError(f"checkpoint {path} was written by method {method_name(state)!r}, not by config key "
+                             f"method.name {cfg['method']['name']!r}; pass the config it was trained with")
         method.load_state_dict(method_state(state), path)
         acc, loss = method.rank(device_data, cfg["evaluate"])
         tables.append(accuracy_table(acc, loss, epoch=int(state["epoch"])))

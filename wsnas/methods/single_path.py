@@ -68,6 +68,9 @@ class SinglePath(Method):
 
     def load_state_dict(self, state: dict, source) -> None:
         self.load_weights(state, source)
+        if "optimizer" not in state or "sampler" not in state:
+            raise WsnasError(f"checkpoint {source} holds no single-path training state; pass the config it was "
+                             "trained with (config key method.name)")
         self.optimizer.load_state_dict(state["optimizer"])
         if self.t["inactive_grads"] == "zero":
             # Old PyTorch kept a zeroed .grad on every weight used so far: those weights keep receiving

@@ -99,6 +99,11 @@ def prune(folder, keep_last: int) -> None:
         path.unlink(missing_ok=True)
 
 
+def method_name(state: dict) -> str:
+    """The method that wrote a training checkpoint (before methods were selectable: single path)."""
+    return state.get("method_name", "single_path")
+
+
 def method_state(state: dict) -> dict:
     """The method's part of a training checkpoint; checkpoints written before the method seam kept the
     single-path state (model, optimiser, child sampler) at the top level."""

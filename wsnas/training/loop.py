@@ -58,6 +58,7 @@ class Loop:
             children = children_or_all([child_index(c) for c in t["children"]])
         self.children = list(children)
         self.method = method or build(cfg, data, self.children)
+        self.ranking_data = data  # dense evaluation ranks on the whole dataset, as evaluate_subnets does
         self.data = data.split(self.method.valid_fraction) if self.method.valid_fraction else data
         self.generator = data.make_generator(t["data_seed"])
         self.valid_generator = data.make_generator(t["data_seed"] + 1) if self.method.valid_fraction else None
@@ -76,6 +77,7 @@ class Loop:
         state = {
             "protocol": PROTOCOL_VERSION,
             "fingerprint": self.fingerprint,
+            "method_name": self.cfg["method"]["name"],
             "epoch": self.epoch,
             "step": self.step,
             "method": self.method.state_dict(),
@@ -187,7 +189,7 @@ class Loop:
         children (NaN for children it does not train, e.g. other groups'), and which child was trained."""
         n = self.t["dense_eval_steps"]
         if n and self.step > self.total_steps - n:
-            acc, _ = self.method.rank(self.data, self.cfg["evaluate"], self.children)
+            acc, _ = self.method.rank(self.ranking_data, self.cfg["evaluate"], self.children)
             row = torch.full((len(CHILD_IDS),), float("nan"))
             row[self.children] = acc.cpu()
             self.dense_steps.append(self.step)

@@ -18,8 +18,8 @@ it in every step. ``stackable = True`` declares that several instances may run a
 computation (``wsnas.training.stacked``, through ``begin_step``/``loss``/``end_step``); the loop refuses
 to stack a method that does not declare it.
 
-Methods are named in config key ``method.name``: a registered name (``METHODS``) or ``module:Class`` for a
-method defined outside wsnas. The method's settings (the whole ``method`` section) join every training
+Methods are named in config key ``method.name``: a registered name (``wsnas.methods.METHODS``) or
+``module:Class`` for a method defined outside wsnas. The method's settings (the whole ``method`` section) join every training
 job's settings and checkpoint fingerprint (``wsnas.plan.settings``), so two methods never share a folder.
 """
 
@@ -29,10 +29,7 @@ from typing import NamedTuple
 import torch
 
 from wsnas.errors import WsnasError
-
-#: Registered methods: config name -> "module:Class".
-METHODS = {"single_path": "wsnas.methods.single_path:SinglePath"}
-
+from wsnas.methods import METHODS, method_target
 
 class StepResult(NamedTuple):
     """What the loop needs from one step for its statistics (all detached)."""
@@ -95,10 +92,9 @@ class Method:
 
 def method_class(name: str) -> type:
     """The class config key ``method.name`` names; one line naming the key when it is unknown."""
-    target = METHODS.get(name, name)
-    module, _, attribute = target.partition(":")
+    module, _, attribute = method_target(name).partition(":")
     try:
-        cls = getattr(importlib.import_module(module), attribute) if attribute else None
+        cls = getattr(importlib.import_module(module), attribute)
     except (ImportError, AttributeError):
         cls = None
     if not isinstance(cls, type) or not issubclass(cls, Method):
@@ -109,3 +105,19 @@ def method_class(name: str) -> type:
 
 def build(cfg: dict, data, children) -> Method:
     return method_class(cfg["method"]["name"])(cfg, data, children)
+
+
+def stacking_refusal(method) -> str | None:
+    """Why ``method`` cannot run in stacked execution, or None: it must declare ``stackable`` on the class
+    whose ``step`` it runs, register no forward hooks (they do not fire there) and ask for no validation
+    batches (the stacked step passes none)."""
+    cls = type(method)
+    declaring = next(c for c in cls.__mro__ if "stackable" in vars(c))
+    if not method.stackable or cls.step is not declaring.step:
+        return f"method {cls.__name__} does not declare stacked execution"
+    hooked = any(m._forward_hooks or m._forward_pre_hooks for m in getattr(method, "model", torch.nn.Module()).modules())
+    if hooked:
+        return f"method {cls.__name__} registers forward hooks, which stacked execution does not run"
+    if method.valid_fraction:
+        return f"method {cls.__name__} asks for validation batches, which stacked execution does not pass"
+    return None

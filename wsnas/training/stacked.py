@@ -25,7 +25,7 @@ from torch import nn
 from wsnas.core.model import Cell, Head, Stem
 from wsnas.core.operations import DenseGrad
 from wsnas.errors import WsnasError
-from wsnas.training.method import StepResult
+from wsnas.training.method import StepResult, stacking_refusal
 
 log = logging.getLogger("wsnas")
 
@@ -138,9 +138,9 @@ def stacked_forward(models, xs, children: list[int]) -> torch.Tensor:
 def _check_compatible(loops) -> None:
     first = loops[0]
     for loop in loops:
-        if not loop.method.stackable:
-            raise WsnasError(f"config key train.stacked: method {loop.cfg['method']['name']!r} does not declare stacked "
-                             "execution; set train.stacked: off")
+        refusal = stacking_refusal(loop.method)
+        if refusal:
+            raise WsnasError(f"config key train.stacked: {refusal}; set train.stacked: off")
         for key in ("epochs", "batch_size"):
             if loop.t[key] != first.t[key]:
                 raise ValueError(f"stacked members differ in train.{key}")
