@@ -143,7 +143,7 @@ def test_paper_network_has_the_authors_58074_parameters_and_old_checkpoints_are_
     with pytest.raises(WsnasError, match="protocol 1 .*affine.*delete it"):
         Loop(tiny_config("train.epochs=1"), tiny_data, tmp_path).load_state_dict(old, "old.pt")
     with pytest.raises(WsnasError, match="checkpoint old.pt was written under protocol 1"):
-        ckpt.load_model_state(trainer.method.model, old, "old.pt")
+        ckpt.checked_method_state(old, "old.pt", "single_path", "")
     torch.save(old, tmp_path / "old.pt")
     out = wsnas("evaluate", *sets(), "--checkpoint", str(tmp_path / "old.pt"), cwd=ROOT)
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "protocol 1" in out.stderr

@@ -44,9 +44,8 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     import pandas as pd
 
     from wsnas.config import merged
-    from wsnas.plan.settings import check_protocol
     from wsnas.training import runtime
-    from wsnas.training.checkpoint import load_checkpoint, method_name, method_state
+    from wsnas.training.checkpoint import checked_method_state, load_checkpoint
     from wsnas.training.evaluate import accuracy_table
     from wsnas.training.method import build
 
@@ -55,11 +54,8 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     tables = []
     for epoch, path in sorted(paths.items()):
         state = load_checkpoint(path)
-        check_protocol(state.get("protocol"), f"checkpoint {path}")
-        if method_name(state) != cfg["method"]["name"]:
-            raise WsnasError(f"checkpoint {path} was written by method {method_name(state)!r}, not by config key "
-                             f"method.name {cfg['method']['name']!r}; pass the config it was trained with")
-        method.load_state_dict(method_state(state), path)
+        why = f"not by config key method.name {cfg['method']['name']!r}; pass the config it was trained with"
+        method.load_state_dict(checked_method_state(state, path, cfg["method"]["name"], why), path)
         acc, loss = method.rank(device_data, cfg["evaluate"])
         tables.append(accuracy_table(acc, loss, epoch=int(state["epoch"])))
         log.info("epoch %d: mean score of the 64 children %.4f", int(state["epoch"]), float(acc.mean()))

@@ -19,6 +19,10 @@ def method_target(name: str) -> str:
     except (ImportError, ValueError):
         found = False
     if not found:
-        raise WsnasError(f"config key method.name: {name!r} is no method; use one of {', '.join(METHODS)} "
-                         f"or 'module:Class' naming a wsnas.training.method.Method subclass")
+        raise unknown_method(name)
     return target
+
+
+def unknown_method(name: str) -> WsnasError:
+    return WsnasError(f"config key method.name: {name!r} is no method; use one of {', '.join(METHODS)} "
+                      f"or 'module:Class' naming a wsnas.training.method.Method subclass")

@@ -18,6 +18,14 @@ def run_config(config: dict, experiment: str, instance: int) -> dict:
     return merged(config, train={"child_order": exp["child_order"], **{key: int(instance) for key in varied}})
 
 
+def single_path_config(config: dict, **sections) -> dict:
+    """``merged(config, **sections)``, trained by the single-path baseline whatever method the config
+    names: the ground truth and fine-tuning are the same for every method."""
+    out = merged(config, **sections)
+    out["method"] = {"name": "single_path"}
+    return out
+
+
 def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
     """Standalone training of one seed's children (init and data-order seed = ``seed``; each network
     holds one child, so the child order plays no part; every method is ranked against the same ground
@@ -25,11 +33,9 @@ def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
     gt = config["ground_truth"]
     per_chunk = len(CHILD_IDS) // gt["chunks"]
     children = list(CHILD_IDS[chunk * per_chunk:(chunk + 1) * per_chunk])
-    out = merged(config, sharing={"mode": "full"}, train={
+    return single_path_config(config, sharing={"mode": "full"}, train={
         "init_seed": int(seed), "data_seed": int(seed), "children": children, "child_order": "sequential",
         "epochs": gt["epochs"] or config["train"]["epochs"]})
-    out["method"] = {"name": "single_path"}
-    return out
 
 
 def epochs_instance(config: dict) -> int:

@@ -112,12 +112,10 @@ def method_state(state: dict) -> dict:
     return {key: state[key] for key in ("model", "optimizer", "sampler") if key in state}
 
 
-def load_model_state(model, state: dict, source) -> None:
-    """Load a single-path checkpoint's weights into ``model``: refused with one line when the checkpoint
-    comes from another protocol (``wsnas.plan.settings.PROTOCOL_VERSION``) or another model/sharing
-    configuration."""
+def checked_method_state(state: dict, source, method: str, why: str) -> dict:
+    """The method part of a checkpoint that ``method`` must have written under this protocol; refused in
+    one line otherwise (``why``: what to do instead)."""
     check_protocol(state.get("protocol"), f"checkpoint {source}")
-    try:
-        model.load_state_dict(method_state(state)["model"])
-    except (KeyError, RuntimeError):
-        raise WsnasError(f"checkpoint {source} does not match config sections model/sharing; pass the config it was trained with") from None
+    if method_name(state) != method:
+        raise WsnasError(f"checkpoint {source} was written by method {method_name(state)!r}, {why}")
+    return method_state(state)

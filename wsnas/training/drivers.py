@@ -15,6 +15,7 @@ from wsnas.config import merged
 from wsnas.core.sharing import group_members
 from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.errors import WsnasError
+from wsnas.plan.runs import single_path_config
 from wsnas.training.device import stacked_enabled
 from wsnas.training.loop import Loop
 from wsnas.training.stacked import run_loops
@@ -63,7 +64,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
     computation; the results are the same to float tolerance.
     """
     children = children_or_all([child_index(c) for c in cfg["train"]["children"]] if children is None else children)
-    solo = {**merged(cfg, sharing={"mode": "full"}), "method": {"name": "single_path"}}
+    solo = single_path_config(cfg, sharing={"mode": "full"})
     stacked = stacked_enabled(cfg["train"]["stacked"], data.device)
     k = stack if stacked else 1
 

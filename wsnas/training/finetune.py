@@ -11,12 +11,10 @@ learning rate.
 
 import pandas as pd
 
-from wsnas.config import merged
 from wsnas.core.space import CHILD_IDS, children_or_all
 from wsnas.methods.single_path import SinglePath
-from wsnas.plan.settings import check_protocol
-from wsnas.errors import WsnasError
-from wsnas.training.checkpoint import method_name, method_state
+from wsnas.plan.runs import single_path_config
+from wsnas.training.checkpoint import checked_method_state
 from wsnas.training.loop import Loop
 from wsnas.training.schedule import cosine_lr
 
@@ -28,18 +26,14 @@ def finetune_seed(train: dict, epoch: int) -> int:
 
 def finetune_children(cfg: dict, data, state: dict, steps: int, children=None, source="snapshot") -> pd.DataFrame:
     """Long table (child, step, accuracy, loss on the ranking split); step 0 is the snapshot itself."""
-    check_protocol(state.get("protocol"), f"checkpoint {source}")
-    if method_name(state) != "single_path":
-        raise WsnasError(f"checkpoint {source} was written by method {method_name(state)!r}; fine-tuning (Figure 4) "
-                         "starts from a single-path supernet: set studies.finetune.experiment to one trained single-path")
+    snapshot = checked_method_state(state, source, "single_path", "but fine-tuning (Figure 4) starts from a single-path "
+                                    "supernet: set studies.finetune.experiment to one trained single-path")
     t = cfg["train"]
     children = children_or_all(children)
     epoch = int(state["epoch"])
     lr = cosine_lr(min(epoch, t["epochs"] - 1), t["epochs"], t["lr"], t["lr_min"])
-    cfg = merged(cfg, train={"compile": "off", "child_order": "sequential", "lr": lr, "lr_min": lr,
-                             "data_seed": finetune_seed(t, epoch)})
-    cfg["method"] = {"name": "single_path"}
-    snapshot = method_state(state)
+    cfg = single_path_config(cfg, train={"compile": "off", "child_order": "sequential", "lr": lr, "lr_min": lr,
+                                         "data_seed": finetune_seed(t, epoch)})
     rows = []
 
     def evaluate(loop):

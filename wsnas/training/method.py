@@ -29,7 +29,7 @@ from typing import NamedTuple
 import torch
 
 from wsnas.errors import WsnasError
-from wsnas.methods import METHODS, method_target
+from wsnas.methods import method_target, unknown_method
 
 class StepResult(NamedTuple):
     """What the loop needs from one step for its statistics (all detached)."""
@@ -98,8 +98,7 @@ def method_class(name: str) -> type:
     except (ImportError, AttributeError):
         cls = None
     if not isinstance(cls, type) or not issubclass(cls, Method):
-        raise WsnasError(f"config key method.name: {name!r} is no method; use one of {', '.join(METHODS)} "
-                         f"or 'module:Class' naming a wsnas.training.method.Method subclass")
+        raise unknown_method(name)
     return cls
 
 
