@@ -5,7 +5,7 @@ standalone, stacked, supernet training and all-64 evaluation, measured side by s
 
 ``naive`` is the plain path: NCHW, fp32, one network at a time, one child at a time in evaluation.
 ``fast`` is what ``auto`` settings choose on this device (channels_last; bf16 autocast on CUDA; stacked
-training on CUDA; the shared-computation cache in evaluation). Every case uses the paper network
+training where ``auto`` picks it; the shared-computation cache in evaluation). Every case uses the paper network
 (stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256). ``small`` runs in a few minutes on
 2 CPU cores; ``paper`` uses more steps, K = 64 stacked children and the 10k-image test set (for GPUs).
 ``--compile`` (default on CUDA) adds supernet training with ``train.compile=on`` against eager. The JSON's
@@ -211,7 +211,7 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
     stacked = standalone_rate(fast_cfg, fast, children, True, device)
     chosen = stacked if stacked_auto else one_at_a_time
     case(f"standalone, K={k} children", "img/s per child", lambda: plain, lambda: chosen, k_flops,
-         "fast = stacked (auto on CUDA)" if stacked_auto else "fast = one at a time, channels_last (auto on CPU)")
+         "fast = stacked (auto)" if stacked_auto else "fast = one at a time, channels_last (auto)")
     case(f"standalone: stacked K={k} vs one at a time", "img/s per child", lambda: one_at_a_time, lambda: stacked,
          k_flops, "both with the fast settings")
     sup_prepared = random_cifar_like(s["supernet_steps"] * batch, 16)

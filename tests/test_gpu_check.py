@@ -41,3 +41,16 @@ def test_defaults_without_jsonschema_equal_the_validated_ones():
     for name in ("paper", "config", "test"):
         raw = yaml.safe_load((ROOT / "config" / f"{name}.yaml").read_text())
         assert config.fill_defaults(config._schema(), raw) == config.load(ROOT / "config" / f"{name}.yaml"), name
+
+
+def test_jobs_per_gpu_probe_times_every_process(tmp_path):
+    """bench.gpu_share: N spawned single-child trainings, each timed after a barrier; a process that fails
+    stops the probe instead of reporting a rate from the rest."""
+    from bench import gpu_share
+
+    rows = gpu_share.main(["--processes", "1", "2", "--steps", "1", "--device", "cpu", "--json", str(tmp_path / "s.json")])
+    assert [r["processes"] for r in rows] == [1, 2]
+    assert all(r["child_img_per_s"] > 0 and r["slowest_s"] > 0 for r in rows)
+    assert json.loads((tmp_path / "s.json").read_text()) == rows
+    with pytest.raises(SystemExit, match="2 of 2 processes failed"):
+        gpu_share.aggregate_rate(2, "no-such-device", 1)
