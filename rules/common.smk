@@ -1,4 +1,5 @@
 import sys
+from types import SimpleNamespace
 
 # The wsnas package lives beside this workflow (the scripts in workflow/scripts find it the same way).
 sys.path.insert(0, workflow.basedir)
@@ -7,6 +8,7 @@ from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
 from wsnas.jobs.common import checkpoint_folder, runtime
 from wsnas.methods import method_target
+from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
 from wsnas.plan.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
@@ -17,6 +19,7 @@ try:  # one line naming the bad key, before any job starts
     check_experiment_names(config)
     method_target(config["method"]["name"])
     STUDY_RUNS = study_runs(config)
+    REUSE = all_reuse(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
 
@@ -24,6 +27,8 @@ EXPERIMENTS = list(config["experiments"])
 GT_SEEDS = list(range(config["ground_truth"]["seeds"]))
 GT_CHUNKS = list(range(config["ground_truth"]["chunks"]))
 DATA = f"results/data/{config['data']['name']}.pt"
+#: The training behind Tables 1-2 and Figures 2-3 runs before the studies, so they are written first.
+FIRST_TABLES_PRIORITY = 1
 
 
 wildcard_constraints:
@@ -103,6 +108,17 @@ FINETUNE_PARAMS = {
     "steps": STUDIES["finetune"]["steps"],
     "epoch": lambda w: int(w.epoch),
 }
+
+
+def reused_outputs(w):
+    """The supernet and ground-truth jobs whose checkpoints a study instance starts from (wsnas.plan.reuse)."""
+    return sorted({r.source.output for r in REUSE[(w.run, int(w.instance))]})
+
+
+def reuse_params(w):
+    """Which of a study instance's networks start from another job's checkpoint; a param Snakemake does not
+    compare (the results are the same either way)."""
+    return SimpleNamespace(networks=REUSE[(w.run, int(w.instance))])
 
 
 def study_tables(run):

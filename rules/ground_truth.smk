@@ -8,6 +8,7 @@ rule train_ground_truth:
         **training_params("ground_truth/seed{seed}", ground_truth_job_config, evaluates=True),
     log:
         "results/logs/train_ground_truth/seed{seed}/chunk{chunk}.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/train.yaml"
     script:

@@ -1,11 +1,14 @@
 rule train_study:
-    """One instance of a study run (dense runs, group sharing, prefix sharing), dense-evaluated at its end."""
+    """One instance of a study run (dense runs, group sharing, prefix sharing), dense-evaluated at its end;
+    networks that a supernet or the ground truth already trains start from their checkpoints."""
     input:
         data=DATA,
+        trained=reused_outputs,
     output:
         "results/studies/{run}/{instance}/dense.csv",
     params:
         **training_params("studies/{run}/{instance}", study_job_config),
+        reuse=reuse_params,
     log:
         "results/logs/train_study/{run}/{instance}.log",
     conda:

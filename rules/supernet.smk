@@ -9,6 +9,7 @@ rule train_supernet:
         **training_params("supernet/{experiment}/{instance}", supernet_config),
     log:
         "results/logs/train_supernet/{experiment}/{instance}.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/train.yaml"
     script:
@@ -26,6 +27,7 @@ rule evaluate_subnets:
         **evaluation_params(supernet_config),
     log:
         "results/logs/evaluate_subnets/{experiment}/{instance}.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/train.yaml"
     script:

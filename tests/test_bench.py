@@ -19,3 +19,59 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
         assert abs(case["ratio"] - case["fast"] / case["naive"]) < 1e-9
     printed = capsys.readouterr().out
     assert "| standalone, K=2 children |" in printed and "fast/naive" in printed
+
+
+def test_demo_size_benchmark_times_every_evaluation_batch_with_the_same_accuracies(tmp_path, capsys):
+    """bench.demo_speed: the evaluation batch size is a speed setting only (running BN statistics): every
+    size and memory format gives the same accuracies, and the fastest is reported against the configured."""
+    from bench import demo_speed
+    from tests.helpers import TEST_CONFIG
+
+    result = demo_speed.main(["--config", str(TEST_CONFIG), "--json", str(tmp_path / "d.json")])
+    assert len(result["dense"]) == 2 * len(demo_speed.EVAL_BATCHES)
+    assert all(row["same_accuracies"] and row["seconds"] > 0 for row in result["dense"])
+    assert result["dense_speedup"] >= 1.0 and result["dense_best"]["seconds"] == min(r["seconds"] for r in result["dense"])
+    assert set(result["supernet_epoch_s"]) == {"channels_last", "nchw"} and result["standalone_epoch_s"]["children"] == 16
+    assert "fastest:" in capsys.readouterr().out
+
+
+SNAKEMAKE_LOG = """\
+[Thu Nov 26 18:06:38 2026]
+localrule prepare_data:
+    output: results/data/digits.pt
+    jobid: 4
+[Thu Nov 26 18:06:40 2026]
+Finished jobid: 4 (Rule: prepare_data)
+[Thu Nov 26 18:06:40 2026]
+rule train_study:
+    output: results/studies/group-m64/0/dense.csv
+    jobid: 98
+    wildcards: run=group-m64, instance=0
+[Thu Nov 26 18:06:41 2026]
+rule train_study:
+    output: results/studies/prefix-e8-k0/0/dense.csv
+    jobid: 67
+    wildcards: run=prefix-e8-k0, instance=0
+[Thu Nov 26 18:08:40 2026]
+Finished jobid: 98 (Rule: train_study)
+[Thu Nov 26 18:09:41 2026]
+Finished jobid: 67 (Rule: train_study)
+[Thu Nov 26 18:09:41 2026]
+localrule table1_stability:
+    jobid: 7
+[Thu Nov 26 18:09:42 2026]
+Finished jobid: 7 (Rule: table1_stability)
+"""
+
+
+def test_job_minutes_from_a_snakemake_log(tmp_path, capsys):
+    from bench import job_minutes
+
+    jobs = job_minutes.parse(SNAKEMAKE_LOG.splitlines())
+    rows = {r["kind"]: r for r in job_minutes.breakdown(jobs)}
+    assert rows["study: prefix sharing"]["minutes"] == 3.0 and rows["study: group sharing m = 64"]["minutes"] == 2.0
+    assert rows["metrics, tables, figures, reports"]["jobs"] == 1 and rows["prepare_data"]["minutes"] == 2 / 60
+    (tmp_path / "log").write_text(SNAKEMAKE_LOG)
+    job_minutes.main([str(tmp_path / "log")])
+    printed = capsys.readouterr().out
+    assert "wall time 3 min 04 s" in printed and "table1_stability written after 3 min 04 s" in printed

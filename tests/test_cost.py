@@ -75,7 +75,10 @@ def test_work_of_jobs_follows_the_config(paper):
     group = jobs[("train_study", "group-random-m16", "3")]
     assert group.standalone == 16 * 200 * 50_000 and group.supernet == 0
     assert group.eval == {4: 128 * 64 * 10_000}
-    assert jobs[("train_study", "group-m1", "0")].supernet == 200 * 50_000
+    # m = 1 is the "Different seeds" supernet and m = 64 the ground truth: each trains its last epoch only
+    # (wsnas.plan.reuse), where the 128 dense steps lie
+    assert jobs[("train_study", "group-m1", "0")].supernet == 1 * 50_000
+    assert jobs[("train_study", "group-m64", "0")].standalone == 64 * 1 * 50_000
     assert jobs[("train_study", "group-m64", "0")].eval == {1: 128 * 64 * 10_000}
     assert jobs[("train_study", "prefix-e2000-k2", "0")].supernet == 2000 * 50_000
     assert jobs[("finetune", "100")].finetune == 64 * 64 * 256

@@ -7,4 +7,4 @@ from wsnas.jobs import common, training  # noqa: E402
 
 s = snakemake  # noqa: F821
 common.run(s.log, training.train_study, cfg=s.params.job.config, data=s.input.data, checkpoints=s.params.checkpoints,
-           output=s.output[0], threads=s.threads)
+           output=s.output[0], reuse=s.params.reuse.networks, threads=s.threads)

@@ -82,12 +82,14 @@ def train_ground_truth(cfg: dict, data, checkpoints, output, stack: int | None =
     write_csv(train_standalone(cfg, runtime.device_data(cfg, data, threads), checkpoints, stack=stack), output)
 
 
-def train_study(cfg: dict, data, checkpoints, output, threads=None) -> None:
-    """One study run's instance, dense-evaluated at its end (step, trained, one column per child)."""
+def train_study(cfg: dict, data, checkpoints, output, reuse=(), threads=None) -> None:
+    """One study run's instance, dense-evaluated at its end (step, trained, one column per child);
+    ``reuse``: its networks that start from another job's checkpoint (``wsnas.plan.reuse.Reuse``)."""
     from wsnas.training import runtime
     from wsnas.training.drivers import train_study_run
 
-    write_csv(train_study_run(cfg, runtime.device_data(cfg, data, threads), checkpoints), output)
+    start_from = {r.network: (r.source.folder, r.source.fingerprint, r.start_epoch) for r in reuse}
+    write_csv(train_study_run(cfg, runtime.device_data(cfg, data, threads), checkpoints, start_from), output)
 
 
 def finetune(cfg: dict, data, manifest, epoch: int, steps: int, output, threads=None) -> None:

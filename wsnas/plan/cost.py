@@ -32,9 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from wsnas.core.sharing import group_members
 from wsnas.data.sizes import split_sizes
 from wsnas.errors import WsnasError
+from wsnas.plan.reuse import study_networks, study_reuse
 from wsnas.plan.runs import ground_truth_config, run_config
 from wsnas.plan.studies import study_config
 
@@ -92,20 +92,20 @@ def train_ground_truth(config: dict, seed: str, chunk: str) -> Work:
 
 
 def train_study(config: dict, run: str, instance: str) -> Work:
+    """Each network's epochs, less those another job trains for it (``wsnas.plan.reuse``), and its dense
+    evaluation; a group run's networks each evaluate their own children."""
     cfg = study_config(config, run, int(instance))
     dense, n_test = cfg["train"]["dense_eval_steps"], _n_test(config)
+    started = {r.network: r.start_epoch for r in study_reuse(config, run, int(instance))}
+    networks = study_networks(cfg)
     work = Work()
-    if cfg["sharing"]["mode"] == "group":  # one network per group, as wsnas.training trains them
-        networks = group_members(cfg["sharing"])
+    for network, _, members in networks:
+        images = (cfg["train"]["epochs"] - started.get(network, 0)) * split_sizes(cfg["data"])[0]
         if len(networks) > 1:
-            work.standalone = len(networks) * _train_images(cfg)
+            work.standalone += images
         else:
-            work.supernet = _train_images(cfg)
-        for members in networks:  # each network evaluates its own children
-            work.add_eval(len(members), dense * len(members) * n_test)
-    else:  # one network: the stem (and any shared cells) computed once per pass
-        work.supernet = _train_images(cfg)
-        work.add_eval(64, dense * 64 * n_test)
+            work.supernet += images
+        work.add_eval(len(members), dense * len(members) * n_test)
     return work
 
 

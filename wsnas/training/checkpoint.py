@@ -82,9 +82,12 @@ def epoch_files(folder) -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
-def newest_valid(folder):
-    """(epoch, state) of the newest checkpoint that loads, or None; bad ones are reported and skipped."""
+def newest_valid(folder, max_epoch: int | None = None):
+    """(epoch, state) of the newest checkpoint (up to ``max_epoch``) that loads, or None; bad ones are
+    reported and skipped."""
     for epoch, path in sorted(epoch_files(folder).items(), reverse=True):
+        if max_epoch is not None and epoch > max_epoch:
+            continue
         try:
             return epoch, load_checkpoint(path)
         except CorruptCheckpointError as e:

@@ -31,12 +31,15 @@ def train_supernet(cfg: dict, data, checkpoint_dir) -> Loop:
     return Loop(cfg, data, checkpoint_dir).run()
 
 
-def train_groups(cfg: dict, data, folder) -> pd.DataFrame:
+def train_groups(cfg: dict, data, folder, start_from=None) -> pd.DataFrame:
     """Dense table of a group-sharing run: each group's loop evaluates only its own children; the table
-    joins them per step."""
+    joins them per step. ``start_from``: group folder name -> (folder, fingerprint, epoch) of another
+    job's network that trains the same weights (``wsnas.plan.reuse``)."""
     members = group_members(cfg["sharing"])
     solo = merged(cfg, sharing={"mode": "full"})
-    loops = [Loop(solo, data, Path(folder) / f"group{g:02d}", children=children) for g, children in enumerate(members)]
+    start_from = start_from or {}
+    loops = [Loop(solo, data, Path(folder) / f"group{g:02d}", children=children, start_from=start_from.get(f"group{g:02d}"))
+             for g, children in enumerate(members)]
     for g, loop in enumerate(loops):
         log.info("group %d/%d: children %s", g + 1, len(loops), " ".join(CHILD_IDS[c] for c in loop.children))
     run_loops(loops, stacked_enabled(cfg["train"]["stacked"], data.device))
@@ -48,11 +51,12 @@ def train_groups(cfg: dict, data, folder) -> pd.DataFrame:
     return joined
 
 
-def train_study_run(cfg: dict, data, folder) -> pd.DataFrame:
-    """Dense table (step, trained, one column per child) of one study run's instance."""
+def train_study_run(cfg: dict, data, folder, start_from=None) -> pd.DataFrame:
+    """Dense table (step, trained, one column per child) of one study run's instance; ``start_from`` as
+    in ``train_groups`` (a single network's key is "")."""
     if cfg["sharing"]["mode"] == "group":
-        return train_groups(cfg, data, folder)
-    return Loop(cfg, data, folder).run().dense_table()
+        return train_groups(cfg, data, folder, start_from)
+    return Loop(cfg, data, folder, start_from=(start_from or {}).get("")).run().dense_table()
 
 
 def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int = 1) -> pd.DataFrame:

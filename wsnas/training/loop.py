@@ -46,10 +46,13 @@ class Loop:
     ``train.epochs``, checkpointing into ``checkpoint_dir`` (None: no checkpoints, ``run_steps`` only).
 
     ``evaluates``: the caller stores evaluations in the checkpoints (``run(after_epoch=...)``), so the
-    evaluation settings join the fingerprint (``wsnas.plan.settings.training_settings``)."""
+    evaluation settings join the fingerprint (``wsnas.plan.settings.training_settings``).
+    ``start_from``: (folder, fingerprint, epoch) of another job's network that trains the same weights
+    (``wsnas.plan.reuse``); with no checkpoint of its own, the loop starts from that folder's newest
+    checkpoint up to ``epoch`` instead of from scratch."""
 
     def __init__(self, cfg: dict, data, checkpoint_dir, children=None, method=None,
-                 keep_last: int | None = None, evaluates: bool = False):
+                 keep_last: int | None = None, evaluates: bool = False, start_from=None):
         t = self.t = cfg["train"]
         self.cfg = cfg
         self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
@@ -71,6 +74,7 @@ class Loop:
         self.dense_trained: list[int] = []
         self.history: list[dict] = []
         self.fingerprint = fingerprint(training_settings(cfg, evaluates))
+        self.start_from = start_from
 
     # -- state ---------------------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -92,9 +96,10 @@ class Loop:
             state["valid_generator"] = self.valid_generator.get_state()
         return state
 
-    def load_state_dict(self, state: dict, source="checkpoint") -> None:
+    def load_state_dict(self, state: dict, source="checkpoint", fingerprint=None) -> None:
+        """``fingerprint``: the one ``state`` must carry (default: this loop's own)."""
         check_protocol(state.get("protocol"), source)
-        if state.get("fingerprint") != self.fingerprint:
+        if state.get("fingerprint") != (fingerprint or self.fingerprint):
             raise WsnasError(
                 f"{source} was written under other settings; use a new checkpoint folder or delete {self.checkpoint_dir}"
             )
@@ -113,10 +118,23 @@ class Loop:
         """Load the newest valid checkpoint of the folder, if any."""
         found = ckpt.newest_valid(self.checkpoint_dir)
         if found is None:
-            return False
+            return self.start_from is not None and self.adopt(*self.start_from)
         epoch, state = found
         self.load_state_dict(state, ckpt.epoch_path(self.checkpoint_dir, epoch))
         log.info("resumed from %s (epoch %d)", ckpt.epoch_path(self.checkpoint_dir, epoch), epoch)
+        return True
+
+    def adopt(self, folder, source_fingerprint: str, epoch: int) -> bool:
+        """Start from the newest valid checkpoint up to ``epoch`` of another job's network that trains the
+        same weights (its epoch records come along). False (train from scratch) when it has none."""
+        found = ckpt.newest_valid(folder, max_epoch=epoch)
+        if found is None:
+            log.warning("no checkpoint up to epoch %d in %s: training from scratch", epoch, folder)
+            return False
+        epoch, state = found
+        path = ckpt.epoch_path(folder, epoch)
+        self.load_state_dict(state, path, fingerprint=source_fingerprint)
+        log.info("epochs 1-%d trained by another job: starting from %s", epoch, path)
         return True
 
     def save(self) -> Path:
