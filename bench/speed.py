@@ -1,7 +1,7 @@
 """Speed benchmark: the machine's ceiling, FLOPs per image, and the naive vs fast paths of
 standalone, stacked, supernet training and all-64 evaluation, measured side by side in one run.
 
-    python -m bench [--size small|paper] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
+    python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
 
 ``naive`` is the plain path: NCHW, fp32, one network at a time, one child at a time in evaluation.
 ``fast`` is what ``auto`` settings choose on this device (channels_last; bf16 autocast on CUDA; stacked
@@ -279,13 +279,18 @@ def report(result) -> str:
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--size", choices=sorted(SIZES), default=None, help="default: paper on CUDA, small on CPU")
+    parser.add_argument("--size", choices=[*sorted(SIZES), "demo"], default=None,
+                        help="default: paper on CUDA, small on CPU; demo: the demo's own network (python -m bench.demo_speed)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--json", type=Path, help="default: bench/out/speed-<cpu|cuda>.json")
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
                         help="also time train.compile=on against eager (default: on CUDA only)")
     args = parser.parse_args(argv)
+    if args.size == "demo":
+        from bench import demo_speed
+
+        return demo_speed.main([*(["--json", str(args.json)] if args.json else []), "--threads", str(args.threads or 1)])
     runtime.keep_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -27,7 +27,8 @@ EXPERIMENTS = list(config["experiments"])
 GT_SEEDS = list(range(config["ground_truth"]["seeds"]))
 GT_CHUNKS = list(range(config["ground_truth"]["chunks"]))
 DATA = f"results/data/{config['data']['name']}.pt"
-#: The training behind Tables 1-2 and Figures 2-3 runs before the studies, so they are written first.
+#: Tables 1-2, Figures 2-3 and every job they need run before the studies (whose jobs Snakemake would
+#: otherwise prefer for their larger inputs), so the first tables are written first.
 FIRST_TABLES_PRIORITY = 1
 
 

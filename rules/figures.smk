@@ -12,6 +12,7 @@ rule fig2_stau_per_epoch:
         config=config_sections("experiments", "analysis"),
     log:
         "results/logs/fig2_stau_per_epoch.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:
@@ -29,6 +30,7 @@ rule fig3_rank_distribution:
         config=config_sections("experiments", "analysis"),
     log:
         "results/logs/fig3_rank_distribution.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:

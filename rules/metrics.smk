@@ -10,6 +10,7 @@ rule ground_truth_summary:
         "results/ground_truth/summary.csv",
     log:
         "results/logs/ground_truth_summary.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:
@@ -28,6 +29,7 @@ rule experiment_metrics:
         last_epochs=config["analysis"]["last_epochs"],
     log:
         "results/logs/experiment_metrics/{experiment}.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:
@@ -44,6 +46,7 @@ rule ground_truth_metrics:
         **metric_outputs("ground_truth", "stability_per_epoch", "gt_metrics"),
     log:
         "results/logs/ground_truth_metrics.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:
@@ -60,6 +63,7 @@ rule random_rank:
         seed=config["analysis"]["random_seed"],
     log:
         "results/logs/random_rank.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:

@@ -13,6 +13,7 @@ rule table1_stability:
         **report_params("experiments", "analysis"),
     log:
         "results/logs/table1_stability.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:
@@ -30,6 +31,7 @@ rule table2_ground_truth:
         **report_params("experiments", "analysis"),
     log:
         "results/logs/table2_ground_truth.log",
+    priority: FIRST_TABLES_PRIORITY
     conda:
         "../envs/analysis.yaml"
     script:

@@ -75,3 +75,11 @@ def test_job_minutes_from_a_snakemake_log(tmp_path, capsys):
     job_minutes.main([str(tmp_path / "log")])
     printed = capsys.readouterr().out
     assert "wall time 3 min 04 s" in printed and "table1_stability written after 3 min 04 s" in printed
+
+
+def test_bench_size_demo_is_the_demo_benchmark(monkeypatch):
+    from bench import demo_speed, speed
+
+    seen = []
+    monkeypatch.setattr(demo_speed, "main", lambda argv: seen.append(argv) or "ran")
+    assert speed.main(["--size", "demo"]) == "ran" and seen == [["--threads", "1"]]
