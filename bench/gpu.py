@@ -19,6 +19,7 @@ nothing; without jsonschema the configuration is filled from its schema unchecke
 import argparse
 import datetime
 import importlib.util
+import math
 import json
 import platform
 import time
@@ -28,7 +29,9 @@ from pathlib import Path
 import torch
 
 from bench import speed
+from bench.speed import _sync
 from wsnas import config
+from wsnas.config import merged
 from wsnas.plan import cost
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
@@ -43,7 +46,7 @@ CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
 #: The targets the check is held against.
 TARGETS = {"all_hours": 24.0, "stacked_mfu": 0.10}
 #: Tolerances: float64 paths must agree to rounding; TF32 and bf16 forward passes to their precision.
-TOLERANCE = {"fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
+TOLERANCE = {"remedy_step": 1.15, "fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
 SIZES = {  # the checks' network and data: the paper network on 16x16 digits on a GPU, a tiny one on a CPU,
     # where Inductor's code generation (minutes on 2 cores; tests/test_compile.py covers it) gives way to aot_eager
     "gpu": {"model": ["model.stem_channels=48", "model.stem_convs=2", "model.cell_channels=16", "model.num_cells=4"],
@@ -146,8 +149,27 @@ def check_bf16_ranking(size, device) -> dict:
 
 
 def check_remedy_steps(size, device) -> dict:
-    """One training step of every remedy method (none has landed yet: issues 14-17)."""
-    return {}
+    """One epoch of every registered method besides single path, on the device, beside single path: its
+    loss is finite, and its epoch time against the baseline's (issue 14's target for DI-NAS: 1.15x)."""
+    from wsnas.methods import METHODS
+
+    cfg = _config(size, device, "train.epochs=1")
+    data = _data(cfg, device)
+    seconds, out = {}, {}
+    for name in METHODS:
+        loop = Loop(merged(cfg, method={"name": name}), data, None)
+        loop.train_epoch()  # warm-up
+        _sync(device)
+        start = time.perf_counter()
+        record = loop.train_epoch()
+        _sync(device)
+        seconds[name] = time.perf_counter() - start
+        if name != "single_path":
+            out[f"{name} train loss (finite)"] = _verdict(record["train_loss"], math.inf)
+    for name in METHODS:
+        if name != "single_path":
+            out[f"{name} epoch seconds / single path"] = _verdict(seconds[name] / seconds["single_path"], TOLERANCE["remedy_step"])
+    return out
 
 
 def measure_speed(size, device) -> dict:
