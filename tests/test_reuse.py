@@ -97,3 +97,25 @@ def test_a_study_started_from_shared_checkpoints_equals_training_it_from_scratch
         shared = pd.read_csv(work / f"results/studies/{run}/0/dense.csv")
         pd.testing.assert_frame_equal(shared, pd.read_csv(scratch), check_exact=True)
         assert shared.drop(columns=["step", "trained"]).notna().all().all()
+
+
+def test_a_loop_started_from_another_jobs_checkpoint_keeps_only_its_own_dense_rows(tmp_path):
+    """Loop.adopt: a source that dense-evaluated a longer window of its own (rows already in the checkpoint
+    the study starts from) leaves none of them in the study's table, which equals training from scratch."""
+    import torch
+
+    from tests.helpers import tiny_config
+    from wsnas.data.datasets import prepare
+    from wsnas.data.device_data import DeviceData
+    from wsnas.training import checkpoint as ckpt
+    from wsnas.training.loop import Loop
+
+    study = tiny_config("train.epochs=2", "train.dense_eval_steps=2", "train.batch_size=128")
+    data = DeviceData(prepare(study["data"]), study["data"], torch.device("cpu"))
+    spe = data.steps_per_epoch(128)
+    source = Loop(config.merged(study, train={"dense_eval_steps": spe + 3}), data, tmp_path / "source").run()
+    assert len(ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "source", 1))["dense_steps"]) == 3  # rows of epoch 1
+    started = Loop(study, data, tmp_path / "study", start_from=(tmp_path / "source", source.fingerprint, 1)).run()
+    scratch = Loop(study, data, tmp_path / "scratch").run()
+    assert started.dense_steps == scratch.dense_steps == [2 * spe - 1, 2 * spe]
+    pd.testing.assert_frame_equal(started.dense_table(), scratch.dense_table(), check_exact=True)

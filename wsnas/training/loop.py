@@ -134,6 +134,8 @@ class Loop:
         epoch, state = found
         path = ckpt.epoch_path(folder, epoch)
         self.load_state_dict(state, path, fingerprint=source_fingerprint)
+        # Dense rows the other job recorded (its own window) precede this loop's window: not this loop's.
+        self.dense_steps, self.dense_acc, self.dense_trained = [], [], []
         log.info("epochs 1-%d trained by another job: starting from %s", epoch, path)
         return True
 
