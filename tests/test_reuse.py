@@ -101,7 +101,8 @@ def test_a_study_started_from_shared_checkpoints_equals_training_it_from_scratch
 
 def test_a_loop_started_from_another_jobs_checkpoint_keeps_only_its_own_dense_rows(tmp_path):
     """Loop.adopt: a source that dense-evaluated a longer window of its own (rows already in the checkpoint
-    the study starts from) leaves none of them in the study's table, which equals training from scratch."""
+    the study starts from) leaves none of them in the study's table, no checkpoint inside the study's own
+    window is taken, and the table equals training from scratch."""
     import torch
 
     from tests.helpers import tiny_config
@@ -115,7 +116,8 @@ def test_a_loop_started_from_another_jobs_checkpoint_keeps_only_its_own_dense_ro
     spe = data.steps_per_epoch(128)
     source = Loop(config.merged(study, train={"dense_eval_steps": spe + 3}), data, tmp_path / "source").run()
     assert len(ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "source", 1))["dense_steps"]) == 3  # rows of epoch 1
-    started = Loop(study, data, tmp_path / "study", start_from=(tmp_path / "source", source.fingerprint, 1)).run()
+    # asked for epoch 2 (inside the study's dense window), the loop starts from epoch 1 all the same
+    started = Loop(study, data, tmp_path / "study", start_from=(tmp_path / "source", source.fingerprint, 2)).run()
     scratch = Loop(study, data, tmp_path / "scratch").run()
     assert started.dense_steps == scratch.dense_steps == [2 * spe - 1, 2 * spe]
     pd.testing.assert_frame_equal(started.dense_table(), scratch.dense_table(), check_exact=True)

@@ -126,7 +126,10 @@ class Loop:
 
     def adopt(self, folder, source_fingerprint: str, epoch: int) -> bool:
         """Start from the newest valid checkpoint up to ``epoch`` of another job's network that trains the
-        same weights (its epoch records come along). False (train from scratch) when it has none."""
+        same weights (its epoch records come along), and never one inside this loop's dense window. False
+        (train from scratch) when it has none."""
+        spe = self.data.steps_per_epoch(self.t["batch_size"])
+        epoch = min(epoch, (self.total_steps - self.t["dense_eval_steps"]) // spe)
         found = ckpt.newest_valid(folder, max_epoch=epoch)
         if found is None:
             log.warning("no checkpoint up to epoch %d in %s: training from scratch", epoch, folder)
