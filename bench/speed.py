@@ -1,5 +1,5 @@
 """Speed benchmark: the machine's ceiling, FLOPs per image, and the naive vs fast paths of
-standalone, stacked, supernet training and all-64 evaluation, measured side by side in one run.
+standalone, stacked, supernet training (single path, compiled, DI-NAS) and all-64 evaluation, measured side by side in one run.
 
     python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
 
@@ -22,6 +22,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from wsnas import config
+from wsnas.config import merged
 
 from wsnas.training import runtime
 from wsnas.data.device_data import DeviceData
@@ -223,6 +224,9 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
              lambda: supernet["fast"],
              lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device, compiled=True),
              train_flops, "train.compile=on, after a compiling epoch; both with the fast settings")
+    case("supernet training: DI-NAS vs single path", "img/s", lambda: supernet["fast"],
+         lambda: supernet_rate(merged(fast_cfg, method={"name": "di_nas"}), _data(sup_prepared, fast_cfg, device, True), device),
+         train_flops, "method.name=di_nas (Niu et al.): step time = 1/ratio x single path's (issue 14: <= 1.15x)")
     evaluation = case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
                       lambda: eval_rate(naive_cfg, naive, False, device),
                       lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),

@@ -19,6 +19,7 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
         assert abs(case["ratio"] - case["fast"] / case["naive"]) < 1e-9
     printed = capsys.readouterr().out
     assert "| standalone, K=2 children |" in printed and "fast/naive" in printed
+    assert "| supernet training: DI-NAS vs single path |" in printed
 
 
 def test_demo_size_benchmark_times_every_evaluation_batch_with_the_same_accuracies(tmp_path, capsys):

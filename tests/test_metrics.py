@@ -51,3 +51,20 @@ def test_precision_at_top_5_percent_of_64_is_top_4():
     acc[[63, 62]] = -1  # two of the true top 4 fall out of the predicted top 4
     assert metrics.precision_at_top(acc, gt, 0.05) == pytest.approx(0.5)
     assert metrics.precision_at_top(gt, gt, 0.05) == 1.0
+
+
+def test_disturbance_over_interval_is_figure_3_of_di_nas():
+    """Niu et al. 2020, Fig. 3: accuracy change and ranking agreement between epochs i and i + 13."""
+    from wsnas.reporting.metrics import disturbance_over_interval
+
+    rng = np.random.default_rng(0)
+    base = rng.random(64)
+    table = np.stack([base + 0.01 * e for e in range(15)])  # every child gains 0.01 per epoch: same ranking
+    table[14, :2] = table[14, [1, 0]]  # one swap at the last epoch
+    rows = disturbance_over_interval(table, 13)
+    assert [(r["epoch"], r["to_epoch"]) for r in rows] == [(1, 14), (2, 15)]
+    assert rows[0]["mean_change"] == pytest.approx(0.13) and rows[0]["mean_abs_change"] == pytest.approx(0.13)
+    assert rows[0]["tau"] == pytest.approx(1.0) and rows[1]["tau"] < 1.0
+    assert rows[1]["mean_change"] == pytest.approx(0.13)  # a swap moves no mean
+    with pytest.raises(ValueError, match="more than 13 epochs"):
+        disturbance_over_interval(table[:13], 13)

@@ -73,3 +73,19 @@ def precision_at_top(acc, gt_acc, fraction: float) -> float:
     n = len(gt_acc)
     k = max(1, int(np.ceil(fraction * n - 1e-9)))
     return len(set(top_n(acc, k)) & set(top_n(gt_acc, k))) / k
+
+
+def disturbance_over_interval(acc_by_epoch, interval: int = 13) -> list[dict]:
+    """DI-NAS's Figure 3 quantities (Niu et al. 2020, Sec. 5.3): for every epoch i with an epoch i + interval,
+    the mean signed and mean absolute accuracy change of the children from i to i + interval (Fig. 3a; the
+    paper plots the change, the spec asks for both) and Kendall tau between the two epochs' rankings (Fig. 3b).
+    ``acc_by_epoch``: epochs x children, row r = epoch r + 1."""
+    table = np.asarray(acc_by_epoch, dtype=float)
+    if table.ndim != 2 or len(table) <= interval:
+        raise ValueError(f"disturbance_over_interval needs more than {interval} epochs, got shape {table.shape}")
+    rows = []
+    for i in range(len(table) - interval):
+        change = table[i + interval] - table[i]
+        rows.append({"epoch": i + 1, "to_epoch": i + 1 + interval, "mean_change": float(change.mean()),
+                     "mean_abs_change": float(np.abs(change).mean()), "tau": kendall_tau(table[i], table[i + interval])})
+    return rows
