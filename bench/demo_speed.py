@@ -14,11 +14,11 @@ Cases, each timed side by side in this run:
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import torch
 
+from bench.speed import timed
 from wsnas import config
 from wsnas.config import merged
 from wsnas.core.model import build_model
@@ -30,20 +30,18 @@ from wsnas.training.stacked import train_epoch_stacked
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_BATCHES = (2156, 1100, 512, 256, 128, 64)
+CPU = torch.device("cpu")
 
 
 def _seconds(fn, repeat=2):
-    fn()  # warm-up: oneDNN primitives for every shape
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat
+    """Seconds per call after a warm-up call (oneDNN primitives for every shape), on the CPU."""
+    return timed(fn, CPU, repeat)
 
 
 def dense_evaluation(cfg, prepared) -> list[dict]:
     rows = []
     for channels_last in (True, False):
-        data = DeviceData(prepared, cfg["data"], torch.device("cpu"), channels_last=channels_last)
+        data = DeviceData(prepared, cfg["data"], CPU, channels_last=channels_last)
         torch.manual_seed(0)
         model = build_model(cfg, data).eval()
         reference = None
@@ -61,14 +59,14 @@ def dense_evaluation(cfg, prepared) -> list[dict]:
 def supernet_epoch(cfg, prepared) -> dict:
     out = {}
     for channels_last in (True, False):
-        data = DeviceData(prepared, cfg["data"], torch.device("cpu"), channels_last=channels_last)
+        data = DeviceData(prepared, cfg["data"], CPU, channels_last=channels_last)
         loop = Loop(cfg, data, None)
         out["channels_last" if channels_last else "nchw"] = _seconds(loop.train_epoch, repeat=1)
     return out
 
 
 def standalone_epoch(cfg, prepared, k=16) -> dict:
-    data = DeviceData(prepared, cfg["data"], torch.device("cpu"), channels_last=True)
+    data = DeviceData(prepared, cfg["data"], CPU, channels_last=True)
     children = [round(i * 63 / (k - 1)) for i in range(k)]
     loops = [Loop(cfg, data, None, children=[c]) for c in children]
     return {"one_at_a_time": _seconds(lambda: [loop.train_epoch() for loop in loops], repeat=1),

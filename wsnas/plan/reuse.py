@@ -21,6 +21,7 @@ from wsnas.config import merged
 from wsnas.core.sharing import group_members
 from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.data.sizes import split_sizes
+from wsnas.jobs.common import checkpoint_folder
 from wsnas.plan.runs import ground_truth_config, run_config
 from wsnas.plan.settings import fingerprint, training_settings
 from wsnas.plan.studies import study_config, study_runs
@@ -63,8 +64,8 @@ def steps_per_epoch(cfg: dict) -> int:
 
 
 def checkpoint_root(folder: str, settings: dict) -> str:
-    """results/checkpoints/<folder>/<hash of the settings>, as ``wsnas.jobs.common.checkpoint_folder``."""
-    return f"results/checkpoints/{folder}/{fingerprint(settings)}"
+    """The checkpoint folder the rule gives that job (``rules/common.smk``, ``training_params``)."""
+    return str(checkpoint_folder(f"results/checkpoints/{folder}", settings))
 
 
 _TRAINED: dict[str, dict] = {}  # config (as JSON) -> trained_networks: the cost model asks once per job
