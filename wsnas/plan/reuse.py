@@ -26,7 +26,8 @@ from wsnas.plan.runs import ground_truth_config, run_config
 from wsnas.plan.settings import fingerprint, training_settings
 from wsnas.plan.studies import study_config, study_runs
 
-#: The newest checkpoints a ground-truth child keeps (``wsnas.training.drivers.train_standalone``).
+#: The newest checkpoints a ground-truth child keeps (``wsnas.training.drivers.train_standalone`` prunes to
+#: them), so a study can start from the second newest.
 GROUND_TRUTH_KEEPS = 2
 
 

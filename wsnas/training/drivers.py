@@ -15,6 +15,7 @@ from wsnas.config import merged
 from wsnas.core.sharing import group_members
 from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.errors import WsnasError
+from wsnas.plan.reuse import GROUND_TRUTH_KEEPS
 from wsnas.plan.runs import single_path_config
 from wsnas.training.device import stacked_enabled
 from wsnas.training.loop import Loop
@@ -63,7 +64,8 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
     """Ground truth: train each child alone from scratch with the same schedule (Sec. 3.1), evaluating it
     after every epoch. Returns a long table (child, epoch, accuracy, loss).
 
-    Each child has its own checkpoint folder ``<checkpoint_dir>/<child>``; the two newest epochs are kept.
+    Each child has its own checkpoint folder ``<checkpoint_dir>/<child>``; the newest
+    ``GROUND_TRUTH_KEEPS`` epochs are kept (a study that reuses a child starts from one of them).
     With ``train.stacked`` on (default on CUDA), ``stack`` children at a time train as one batched
     computation; the results are the same to float tolerance.
     """
@@ -78,7 +80,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
 
     rows = []
     for start in range(0, len(children), k):
-        loops = [Loop(solo, data, Path(checkpoint_dir) / CHILD_IDS[c], children=[c], keep_last=2, evaluates=True)
+        loops = [Loop(solo, data, Path(checkpoint_dir) / CHILD_IDS[c], children=[c], keep_last=GROUND_TRUTH_KEEPS, evaluates=True)
                  for c in children[start:start + k]]
         if len(loops) > 1:
             log.info("training children %s together (stacked)", " ".join(CHILD_IDS[c] for c in children[start:start + k]))
