@@ -2,7 +2,7 @@
 the ground truth's standalone children (Zhang et al. 2020, Sec. 3.1, 4.2).
 
 A group-sharing run trains its m groups as m independent supernets (Sec. 4.2), in lockstep so that "the
-last k mini-batches" are the same steps for every group; with ``train.stacked`` on (CUDA) the groups, and
+last k mini-batches" are the same steps for every group; with ``train.stacked`` on the groups, and
 the ground truth's children, run as one batched computation (``wsnas.training.stacked``).
 """
 
@@ -66,7 +66,7 @@ def train_standalone(cfg: dict, data, checkpoint_dir, children=None, stack: int 
 
     Each child has its own checkpoint folder ``<checkpoint_dir>/<child>``; the newest
     ``GROUND_TRUTH_KEEPS`` epochs are kept (a study that reuses a child starts from one of them).
-    With ``train.stacked`` on (default on CUDA), ``stack`` children at a time train as one batched
+    With ``train.stacked`` on (off by default: measured slower), ``stack`` children at a time train as one batched
     computation; the results are the same to float tolerance.
     """
     children = children_or_all([child_index(c) for c in cfg["train"]["children"]] if children is None else children)
