@@ -46,7 +46,9 @@ CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
 #: The targets the check is held against.
 TARGETS = {"all_hours": 24.0, "stacked_mfu": 0.10}
 #: Tolerances: float64 paths must agree to rounding; TF32 and bf16 forward passes to their precision.
-TOLERANCE = {"remedy_step": 1.15, "fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
+#: The issues' step-time targets per method against single path (DI-NAS 1.15x, PA&DA 1.10x); others 1.3x.
+REMEDY_STEP = {"di_nas": 1.15, "pada": 1.10}
+TOLERANCE = {"remedy_step": 1.3, "fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
 SIZES = {  # the checks' network and data: the paper network on 16x16 digits on a GPU, a tiny one on a CPU,
     # where Inductor's code generation (minutes on 2 cores; tests/test_compile.py covers it) gives way to aot_eager
     "gpu": {"model": ["model.stem_channels=48", "model.stem_convs=2", "model.cell_channels=16", "model.num_cells=4"],
@@ -149,11 +151,13 @@ def check_bf16_ranking(size, device) -> dict:
 
 
 def check_remedy_steps(size, device) -> dict:
-    """One epoch of every registered method besides single path, on the device, beside single path: its
-    loss is finite, and its epoch time against the baseline's (issue 14's target for DI-NAS: 1.15x)."""
+    """One epoch of every registered method besides single path, on the device, beside single path (all with
+    uniform children, as the search runs): its loss is finite, and its epoch time against the baseline's
+    (the issues' targets, ``REMEDY_STEP``). The timed epoch is each method's second: PA&DA then samples
+    paths and data."""
     from wsnas.methods import METHODS
 
-    cfg = _config(size, device, "train.epochs=1")
+    cfg = _config(size, device, "train.epochs=2", "train.child_order=uniform")
     data = _data(cfg, device)
     seconds, out = {}, {}
     for name in METHODS:
@@ -168,7 +172,8 @@ def check_remedy_steps(size, device) -> dict:
             out[f"{name} train loss (finite)"] = _verdict(record["train_loss"], math.inf)
     for name in METHODS:
         if name != "single_path":
-            out[f"{name} epoch seconds / single path"] = _verdict(seconds[name] / seconds["single_path"], TOLERANCE["remedy_step"])
+            out[f"{name} epoch seconds / single path"] = _verdict(seconds[name] / seconds["single_path"],
+                                                                         REMEDY_STEP.get(name, TOLERANCE["remedy_step"]))
     return out
 
 

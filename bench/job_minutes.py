@@ -56,7 +56,9 @@ def kind(job) -> str:
         if run.startswith("group"):
             return "study: other group sharing"
         return "study: dense runs (Figs 5, 7, 8, 9)"
-    if rule in ("train_supernet", "train_ground_truth", "evaluate_subnets", "finetune", "prepare_data"):
+    if rule == "evaluate_search":
+        return f"evaluate_search: {job['wildcards'].get('bn', '')}"
+    if rule in ("train_supernet", "train_ground_truth", "evaluate_subnets", "finetune", "prepare_data", "train_search"):
         return rule
     return "metrics, tables, figures, reports"
 

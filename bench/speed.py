@@ -1,5 +1,5 @@
 """Speed benchmark: the machine's ceiling, FLOPs per image, and the naive vs fast paths of
-standalone, stacked, supernet training (single path, compiled, DI-NAS) and all-64 evaluation, measured side by side in one run.
+standalone, stacked, supernet training (single path, compiled, DI-NAS, PA&DA) and all-64 evaluation, measured side by side in one run.
 
     python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
 
@@ -227,6 +227,12 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
     case("supernet training: DI-NAS vs single path", "img/s", lambda: supernet["fast"],
          lambda: supernet_rate(merged(fast_cfg, method={"name": "di_nas"}), _data(sup_prepared, fast_cfg, device, True), device),
          train_flops, "method.name=di_nas (Niu et al.): step time = 1/ratio x single path's (issue 14: <= 1.15x)")
+    uniform_cfg = merged(fast_cfg, train={"child_order": "uniform"})
+    case("supernet training: PA&DA vs single path", "img/s",
+         lambda: supernet_rate(uniform_cfg, _data(sup_prepared, fast_cfg, device, True), device),
+         lambda: supernet_rate(merged(uniform_cfg, method={"name": "pada"}), _data(sup_prepared, fast_cfg, device, True), device),
+         train_flops, "method.name=pada (Lu et al.), both uniform children; the timed epoch samples paths and "
+         "data (issue 17: <= 1.10x)")
     evaluation = case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
                       lambda: eval_rate(naive_cfg, naive, False, device),
                       lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
@@ -264,7 +270,7 @@ def report(result) -> str:
         f"child forward: {result['child_forward_mflops_mean']:.1f} MFLOP/image (min {result['child_forward_mflops_min_max'][0]:.1f}, "
         f"max {result['child_forward_mflops_min_max'][1]:.1f}); training counted as 3x forward",
         "",
-        f"| case | unit | naive | fast | fast/naive | naive GFLOP/s (% conv ceiling) | fast GFLOP/s (% conv ceiling) | note |",
+        "| case | unit | naive | fast | fast/naive | naive GFLOP/s (% conv ceiling) | fast GFLOP/s (% conv ceiling) | note |",
         "|---|---|---|---|---|---|---|---|",
     ]
     peak = _peak(result)

@@ -10,6 +10,7 @@ from wsnas.jobs.common import checkpoint_folder, runtime
 from wsnas.methods import method_target
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
+from wsnas.plan.searches import evaluation_config, every_epoch, runs_of_method, search_config, search_runs
 from wsnas.plan.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from wsnas.reporting.tables import provenance
@@ -19,6 +20,7 @@ try:  # one line naming the bad key, before any job starts
     check_experiment_names(config)
     method_target(config["method"]["name"])
     STUDY_RUNS = study_runs(config)
+    SEARCHES = search_runs(config)
     REUSE = all_reuse(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
@@ -32,8 +34,13 @@ DATA = f"results/data/{config['data']['name']}.pt"
 FIRST_TABLES_PRIORITY = 1
 
 
+BN_MODES = config["comparison"]["bn_modes"]
+
+
 wildcard_constraints:
     experiment="|".join(EXPERIMENTS) or "none",
+    search="|".join(SEARCHES) or "none",
+    bn="|".join(BN_MODES),
     instance=r"\d+",
     seed=r"\d+",
     chunk=r"\d+",
@@ -137,6 +144,7 @@ TABLES = ["table1_stability", "table2_ground_truth", "table3a_group_sharing", "t
           "table4_prefix_details"]
 #: Subcategories of the Snakemake report (snakemake --report): Zhang et al. 2020, Sec. 3 and Sec. 4.
 SEC3, SEC4 = "Sec. 3: instability of weight sharing", "Sec. 4: sharing fewer weights"
+SEC_METHODS = "Remedies: methods compared on the ground truth"
 
 
 def accuracy_table(experiment, instance):
@@ -192,3 +200,47 @@ def table_output(name, subcategory):
 def figure_output(name, subcategory):
     """reports/figures/<name>.{pdf,png}, in the Snakemake report with the caption workflow/report/<name>.rst."""
     return reported(multiext(f"reports/figures/{name}", ".pdf", ".png"), name, "Figures", subcategory)
+
+
+# -- search runs: methods compared on the ground truth (rules/searches.smk, Table 5; wsnas.plan.searches) --
+def search_files(run, name):
+    """results/searches/<run>/<instance>/<name> of every instance of a search run."""
+    return expand("results/searches/{run}/{instance}/{name}", run=run, instance=range(SEARCHES[run]["instances"]), name=name)
+
+
+def search_job_config(w):
+    return search_config(config, w.search, int(w.instance))
+
+
+def search_evaluation_config(w):
+    return evaluation_config(config, w.search, int(w.instance), w.bn)
+
+
+def search_metric_inputs(w):
+    """accuracy_<bn>: the instances' accuracy tables in each BN mode of ``comparison.bn_modes``; dense: their
+    dense tables; the ground truth."""
+    return {**{f"accuracy_{bn}": search_files(w.search, f"accuracy_{bn}.csv") for bn in BN_MODES},
+            "dense": search_files(w.search, "dense.csv"), "ground_truth": GT_SUMMARY}
+
+
+#: What search_metrics reads besides its inputs: the BN modes, the dense-evaluation mode and window, and
+#: DI-NAS's Figure 3 interval.
+SEARCH_METRIC_PARAMS = {"bn_modes": BN_MODES, "dense_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
+                        "interval": config["comparison"]["interval"]}
+
+
+def search_metric_files(name):
+    return expand("results/metrics/searches/{run}/{name}.csv", run=SEARCHES, name=name)
+
+
+def search_benchmarks():
+    """The Snakemake benchmark files of every search run's train jobs (Table 5's measured cost)."""
+    return [f for run, s in SEARCHES.items()
+            for f in expand("results/benchmarks/train_search/{run}/{i}.tsv", run=run, i=range(s["instances"]))]
+
+
+BASELINE = config["comparison"]["baseline"]
+#: DI-NAS's figures draw these runs beside the baseline (none: the figures are not built).
+DI_NAS_RUNS = runs_of_method(config, "di_nas")
+#: PA&DA's figure draws these runs (none: not built).
+PADA_RUNS = runs_of_method(config, "pada")

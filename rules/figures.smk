@@ -133,6 +133,57 @@ rule fig9_sgd_momentum:
         "../workflow/scripts/fig9_sgd_momentum.py"
 
 
+rule di_nas_disturbance:
+    localrule: True
+    input:
+        disturbance=expand("results/metrics/searches/{run}/disturbance.csv", run=[BASELINE, *DI_NAS_RUNS]),
+    output:
+        figure_output("di_nas_disturbance", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=[BASELINE, *DI_NAS_RUNS],
+    log:
+        "results/logs/di_nas_disturbance.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/di_nas_disturbance.py"
+
+
+rule di_nas_collapse:
+    localrule: True
+    input:
+        histories=[f for run in DI_NAS_RUNS for f in search_files(run, "epochs.csv")],
+    output:
+        figure_output("di_nas_collapse", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=DI_NAS_RUNS,
+    log:
+        "results/logs/di_nas_collapse.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/di_nas_collapse.py"
+
+
+rule pada_probabilities:
+    localrule: True
+    input:
+        histories=[f for run in PADA_RUNS for f in search_files(run, "epochs.csv")],
+    output:
+        figure_output("pada_probabilities", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=PADA_RUNS,
+    log:
+        "results/logs/pada_probabilities.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/pada_probabilities.py"
+
+
 rule all_figures:
     localrule: True
     input:
@@ -144,3 +195,5 @@ rule all_figures:
         rules.fig7_dense_long.output,
         rules.fig8_bn_momentum.output,
         rules.fig9_sgd_momentum.output,
+        (rules.di_nas_disturbance.output, rules.di_nas_collapse.output) if DI_NAS_RUNS else [],
+        rules.pada_probabilities.output if PADA_RUNS else [],

@@ -86,6 +86,24 @@ rule table4_prefix_details:
         "../workflow/scripts/table4_prefix_details.py"
 
 
+rule table5_methods:
+    localrule: True
+    input:
+        summaries=search_metric_files("summary"),
+        instances=search_metric_files("instances"),
+        benchmarks=search_benchmarks(),
+    output:
+        table_output("table5_methods", SEC_METHODS),
+    params:
+        **report_params("searches", "comparison", "studies", "evaluate"),
+    log:
+        "results/logs/table5_methods.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/table5_methods.py"
+
+
 rule all_tables:
     localrule: True
     input:
@@ -94,3 +112,4 @@ rule all_tables:
         rules.table3a_group_sharing.output,
         rules.table3b_prefix_sharing.output,
         rules.table4_prefix_details.output,
+        rules.table5_methods.output if SEARCHES else [],

@@ -3,8 +3,10 @@ commands, config writers, a scripted child order and a checkpoint comparison."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import torch
@@ -17,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"
 TEST_CONFIG = ROOT / "config" / "test.yaml"
 #: The rules whose jobs the cost model (wsnas.plan.cost) counts: every training and evaluation rule.
-COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune"}
+COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune", "train_search",
+                "evaluate_search"}
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 #: The environment of a ``python -m wsnas`` subprocess: the checkout's package first.
 CLI_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -87,6 +90,26 @@ def planned_jobs(output: str) -> dict[str, int]:
     """Job counts from Snakemake's 'Job stats' table."""
     stats = output[output.index("Job stats:"):]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", stats, re.M) if m.group(1) != "total"}
+
+
+def build_and_kill(tmp_path, config, targets, ready, scripts):
+    """``targets`` built once uninterrupted in ``tmp_path/straight``, and once in ``tmp_path/killed`` with the
+    jobs running ``scripts`` SIGKILLed as soon as ``ready(killed)`` holds (Snakemake then fails). Returns
+    (straight, killed)."""
+    straight, work = tmp_path / "straight", tmp_path / "killed"
+    straight.mkdir()
+    work.mkdir()
+    subprocess.run(command(straight, config, *targets), check=True, capture_output=True)
+    proc = subprocess.Popen(command(work, config, *targets), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not ready(work):
+        assert proc.poll() is None and time.time() < deadline, "the jobs ended before they could be killed"
+        time.sleep(0.05)
+    for script in scripts:
+        for pid in job_pids(script):
+            os.kill(pid, signal.SIGKILL)
+    assert proc.wait(timeout=120) != 0
+    return straight, work
 
 
 def job_pids(script: str) -> list[int]:

@@ -1,4 +1,5 @@
 import pytest
+import yaml
 
 from wsnas import config
 from wsnas.errors import WsnasError
@@ -37,3 +38,24 @@ def test_config_file_errors_name_the_file(tmp_path):
     good.write_text("train: {epochs: 7}\n")
     assert config.load(good, ["train.lr=0.1"])["train"]["epochs"] == 7
     assert config.load(good, ["train.lr=0.1"])["train"]["lr"] == 0.1
+
+
+def test_the_slurm_profile_gives_every_training_rule_a_gpu_and_threads():
+    """Every rule that runs in the training environment (rules/*.smk), but the data preparation the cost
+    model calls cheap, asks the SLURM profile for one GPU, a runtime that grows with each retry, and its
+    threads: a new training rule cannot be forgotten."""
+    import re
+
+    from tests.helpers import ROOT
+    from wsnas.plan.cost import CHEAP
+
+    rules = set()
+    for smk in (ROOT / "rules").glob("*.smk"):
+        for name, body in re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", smk.read_text(), re.S | re.M):
+            if "envs/train.yaml" in body and name not in CHEAP:
+                rules.add(name)
+    profile = yaml.safe_load((ROOT / "slurm/config.v9+.yaml").read_text())
+    assert {"train_search", "evaluate_search", "train_supernet"} <= rules
+    for rule in rules:
+        assert profile["set-resources"][rule]["gpu"] == 1 and "attempt" in str(profile["set-resources"][rule]["runtime"]), rule
+        assert profile["set-threads"][rule] >= 1, rule

@@ -59,7 +59,7 @@ def _protected_step(module, recorded, lam):
     layer = LayerGram(module, "positions")
     for x in recorded:
         layer.record(x)
-        layer.fold()
+        layer.fold(0)
     before_out = [module(x).detach() for x in recorded]
     module(torch.randn_like(recorded[0])).square().sum().backward()
     g = layer.gradient().clone()
@@ -188,6 +188,31 @@ def test_resume_is_bit_identical_and_needs_the_matrices(tmp_path):
     assert "dinas_ratio_stem" in whole.history[-1] and 0 < whole.history[-1]["dinas_trace_head"] <= 1
     with pytest.raises(WsnasError, match="no DI-NAS input matrices"):
         DINAS(cfg, data, list(range(64))).load_state_dict({**base_state(cfg, data)}, "a single-path checkpoint")
+
+
+def test_excluding_self_projects_with_the_other_children_inputs_only(tmp_path):
+    """A3 (``exclude_self``): each child's share of A is its own inputs, the shares sum to A, a child trained
+    alone is never projected (single path's weights bit for bit), and the shares resume exactly."""
+    cfg, data = _tiny(exclude_self=True)
+    alone = merged(cfg, train={"children": ["111"]})
+    loops = [Loop(alone, data, None), Loop(single_path_config(alone), data, None)]
+    for loop in loops:
+        loop.train_epoch()
+    assert_same_state(loops[0].method.model.state_dict(), loops[1].method.model.state_dict())
+    assert any(layer.gram.abs().sum() > 0 for layer in loops[0].method.layers.values())
+
+    whole = Loop(cfg, data, tmp_path / "whole").run()
+    layers = whole.method.layers.values()
+    assert all(torch.allclose(sum(layer.own.values()), layer.gram, rtol=1e-12, atol=1e-9) for layer in layers if layer.own)
+    stem = next(layer for name, layer in whole.method.layers.items() if "stem" in name)
+    assert len(stem.own) > 1  # every child uses the stem: each has its own share
+    first = Loop(cfg, data, tmp_path / "split")
+    first.train_epoch()
+    first.after_epoch()
+    resumed = Loop(cfg, data, tmp_path / "split").run()
+    assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
+    with pytest.raises(WsnasError, match="method.exclude_self"):
+        Loop(merged(cfg, method={"exclude_self": "yes"}), data, None)
 
 
 def base_state(cfg, data):

@@ -1,16 +1,15 @@
 """Faults through the pipeline (Snakemake on config/test.yaml): nothing finished is lost and the final
 results are right."""
 
-import os
 import signal
 import subprocess
-import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tests.cifar_files import write_cifar10
-from tests.helpers import command, config_file, job_pids
+from tests.helpers import build_and_kill, command, config_file
 
 pytestmark = pytest.mark.slow
 TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv"]
@@ -20,22 +19,13 @@ def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results
     """SIGKILL a train_supernet and a train_ground_truth job mid-run, truncate the supernet's newest
     checkpoint, rerun: both resume, and the results equal an uninterrupted run's exactly."""
     config = config_file(tmp_path, train={"epochs": 30}, ground_truth={"epochs": 3, "chunks": 2})
-    straight, work = tmp_path / "straight", tmp_path / "killed"
-    straight.mkdir()
-    work.mkdir()
-    subprocess.run(command(straight, config, *TARGETS), check=True, capture_output=True)
-
-    proc = subprocess.Popen(command(work, config, *TARGETS), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    supernet = work / "results/checkpoints/supernet/seeds/0"
-    ground_truth = work / "results/checkpoints/ground_truth/seed0"
-    deadline = time.time() + 300
-    while not (list(supernet.glob("*/epoch_0004.pt")) and len(list(ground_truth.glob("*/*/"))) >= 3):
-        assert proc.poll() is None and time.time() < deadline, "the jobs ended before they could be killed"
-        time.sleep(0.05)
-    for script in ("train_supernet.py", "train_ground_truth.py"):
-        for pid in job_pids(script):
-            os.kill(pid, signal.SIGKILL)
-    assert proc.wait(timeout=120) != 0
+    supernet = Path("results/checkpoints/supernet/seeds/0")
+    ground_truth = Path("results/checkpoints/ground_truth/seed0")
+    straight, work = build_and_kill(
+        tmp_path, config, TARGETS,
+        lambda w: list((w / supernet).glob("*/epoch_0004.pt")) and len(list((w / ground_truth).glob("*/*/"))) >= 3,
+        ("train_supernet.py", "train_ground_truth.py"))
+    supernet = work / supernet
     folder = next(supernet.iterdir())
     newest = max(folder.glob("epoch_*.pt"))
     assert newest.name != "epoch_0030.pt"
@@ -51,6 +41,25 @@ def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results
     assert f"resumed from {relative}/epoch_{int(newest.stem[6:]) - 1:04d}.pt" in log
     assert "resumed from" in (work / "results/logs/train_ground_truth/seed0/chunk0.log").read_text()
     for target in TARGETS:
+        pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
+
+
+def test_a_killed_di_nas_search_job_resumes_bit_identically(tmp_path):
+    """SIGKILL a DI-NAS train_search job (own inputs excluded: the per-child matrices too) mid-run: the rerun
+    resumes from its checkpoints and its dense table and accuracies equal an uninterrupted run's exactly."""
+    searches = {"di_nas": {"label": "DI-NAS", "instances": 2, "epochs": 12,
+                           "method": {"name": "di_nas", "exclude_self": True}}}
+    config = config_file(tmp_path, searches=searches, comparison={"baseline": "di_nas"})
+    targets = ["results/searches/di_nas/0/accuracy_running.csv", "results/searches/di_nas/0/accuracy_recalibrate.csv"]
+    folder = Path("results/checkpoints/searches/di_nas/0")
+    straight, work = build_and_kill(tmp_path, config, targets, lambda w: list((w / folder).glob("*/epoch_0004.pt")),
+                                    ("train_search.py",))
+    folder = work / folder
+    assert not list(folder.glob("*/epoch_0012.pt"))
+    rerun = subprocess.run(command(work, config, *targets), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "resumed from" in (work / "results/logs/train_search/di_nas/0.log").read_text()
+    for target in [*targets, "results/searches/di_nas/0/dense.csv"]:
         pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
 
 

@@ -2,16 +2,13 @@
 through the one loop, with a validation split, a batch sampler and kill-and-resume; settings and
 checkpoints keep methods apart; what a method cannot do is refused in one line."""
 
-import os
-import signal
 import subprocess
-import time
 
 import pandas as pd
 import pytest
 import torch
 
-from tests.helpers import assert_same_state, command, config_file, job_pids, tiny_config
+from tests.helpers import assert_same_state, build_and_kill, command, config_file, tiny_config
 from wsnas.core.space import CHILD_IDS
 from wsnas.data.device_data import Weighted
 from wsnas.errors import WsnasError
@@ -126,19 +123,9 @@ def test_toy_method_through_the_pipeline_survives_a_kill(tmp_path):
     rerun; its accuracy table equals an uninterrupted run's exactly."""
     target = "results/supernet/seeds/0/accuracy.csv"
     config = config_file(tmp_path, train={"epochs": 16}, method={"name": TOY, "valid_fraction": 0.5, "reweight": True})
-    straight, work = tmp_path / "straight", tmp_path / "killed"
-    straight.mkdir()
-    work.mkdir()
-    subprocess.run(command(straight, config, target), check=True, capture_output=True)
-    proc = subprocess.Popen(command(work, config, target), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    supernet = work / "results/checkpoints/supernet/seeds/0"
-    deadline = time.time() + 300
-    while not list(supernet.glob("*/epoch_0004.pt")):
-        assert proc.poll() is None and time.time() < deadline, "the job ended before it could be killed"
-        time.sleep(0.05)
-    for pid in job_pids("train_supernet.py"):
-        os.kill(pid, signal.SIGKILL)
-    assert proc.wait(timeout=120) != 0
+    supernet = "results/checkpoints/supernet/seeds/0"
+    straight, work = build_and_kill(tmp_path, config, [target], lambda w: list((w / supernet).glob("*/epoch_0004.pt")),
+                                    ("train_supernet.py",))
     rerun = subprocess.run(command(work, config, target), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert "resumed from" in (work / "results/logs/train_supernet/seeds/0.log").read_text()

@@ -72,10 +72,34 @@ def test_whole_dag_builds_tables_3_4_figures_4_9_and_the_paper_comparison(demo_r
     assert (demo_run / "reports/paper_comparison.html").read_text().startswith("<!doctype html>")
 
 
+def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(demo_run):
+    """Table 5 has a row per search run and BN mode whose GT-Tau is the one recomputed from the runs' accuracy
+    files, each paired with the baseline's 2 instances; DI-NAS's figures and diagnostics exist."""
+    from wsnas.reporting.analysis import accuracy_matrix
+    from wsnas.reporting.metrics import gt_tau
+    from wsnas.reporting.results import read_ground_truth
+
+    table = pd.read_csv(demo_run / "reports/tables/table5_methods.csv").set_index(["run", "bn_mode"])
+    cfg = load_config(ROOT / "config/test.yaml")
+    assert sorted(table.index) == sorted((r, b) for r in cfg["searches"] for b in cfg["comparison"]["bn_modes"])
+    gt = read_ground_truth(demo_run / "results/ground_truth/summary.csv")
+    for (run, bn), row in table.iterrows():
+        finals = [accuracy_matrix(demo_run / f"results/searches/{run}/{i}/accuracy_{bn}.csv").iloc[-1].values for i in range(2)]
+        assert row["gt_tau"] == pytest.approx(sum(gt_tau(f, gt) for f in finals) / 2)
+    assert table.loc[("baseline", "running"), "gt_tau_diff"] == 0 and table["gt_tau_pairs"].eq(2).all()
+    for name in ("di_nas_disturbance", "di_nas_collapse", "pada_probabilities"):
+        assert (demo_run / f"reports/figures/{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    epochs = {run: pd.read_csv(demo_run / f"results/searches/{run}/0/epochs.csv") for run in ("baseline", "di_nas")}
+    assert "dinas_ratio_stem" in epochs["di_nas"] and "dinas_ratio_stem" not in epochs["baseline"]
+    pada = pd.read_csv(demo_run / "results/searches/pada/0/epochs.csv")
+    assert pada["pada_p_max_pool_3x3"].iloc[0] == 0.25 and pada["pada_data_ess"].iloc[0] == pytest.approx(1.0)
+
+
 def test_snakemake_report_bundles_every_table_and_figure(demo_run):
     snakemake(demo_run, "--report", "report.html", "all")
     html = (demo_run / "report.html").read_text()
-    for name in ("paper_comparison.md", "table1_stability.csv", "table3a_group_sharing.csv",
+    for name in ("paper_comparison.md", "table1_stability.csv", "table3a_group_sharing.csv", "table5_methods.md",
+                 "di_nas_disturbance.png",
                  "table4_prefix_details.md", "fig2_stau_per_epoch.png", "fig9_sgd_momentum.png"):
         assert f'"filename": "{name}"' in html, name  # an embedded result, not just a rule's input
     assert '"filename": "summary.csv"' not in html  # intermediate results are not flagged

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wsnas.reporting import analysis, comparison, study_tables, tables
+from wsnas.reporting import analysis, comparison, methods_table, searches, study_tables, tables
 from wsnas.reporting.results import read_ground_truth, write_csv
 
 
@@ -52,6 +52,18 @@ def study_metrics(dense, ground_truth, window: int, output) -> None:
     write_csv(pd.DataFrame(rows), output)
 
 
+def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: str, window: int, interval: int,
+                   instances, summary, disturbance) -> None:
+    """One search run (``accuracy``: BN mode -> its instances' accuracy tables, the first mode's at every
+    epoch; ``dense``: their dense tables): metrics per instance and their summary per BN mode, and DI-NAS's
+    Figure 3 quantities from the first mode's per-epoch rankings."""
+    gt = read_ground_truth(ground_truth)
+    per_instance, per_mode = searches.run_metrics(run, accuracy, list(dense), gt, dense_mode, window)
+    write_csv(per_instance, instances)
+    write_csv(per_mode, summary)
+    write_csv(searches.disturbance(next(iter(accuracy.values())), interval), disturbance)
+
+
 # -- tables --------------------------------------------------------------------------------------------
 # Each writes the table's long form (wsnas.reporting.tables) as .csv and its view as .md and .tex.
 def table1_stability(config: dict, stability, last_epochs, random_rank, gt_stability, outputs, provenance=None) -> None:
@@ -76,6 +88,15 @@ def table3b_prefix_sharing(config: dict, metrics, outputs, provenance=None) -> N
 def table4_prefix_details(config: dict, metrics, outputs, provenance=None) -> None:
     frame = study_tables.table4_prefix_details(config, metrics)
     tables.write_table(frame, outputs, provenance, config["studies"]["window"])
+
+
+def table5_methods(config: dict, summaries, instances, benchmarks, outputs, provenance=None) -> None:
+    """Table 5 (``benchmarks``: the train jobs' Snakemake benchmark files .../<run>/<instance>.tsv)."""
+    by_run = {}
+    for path in benchmarks:
+        by_run.setdefault(Path(path).parent.name, []).append(path)
+    frame = methods_table.table5_methods(config, summaries, instances, by_run)
+    methods_table.write_table5(frame, config, outputs, provenance)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------

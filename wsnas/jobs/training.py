@@ -17,9 +17,10 @@ def prepare_data(data_cfg: dict, output) -> None:
     save_prepared(prepare(data_cfg), output)
 
 
-def train_supernet(cfg: dict, data, checkpoints, manifest=None, dense=None, threads=None) -> None:
+def train_supernet(cfg: dict, data, checkpoints, manifest=None, dense=None, history=None, threads=None) -> None:
     """One supernet instance (``sharing.mode=group``: one network per group, as the study runs); writes
-    the manifest of its checkpoints and, with ``dense``, its dense-evaluation table."""
+    the manifest of its checkpoints and, with ``dense``, its dense-evaluation table; with ``history``, one
+    row per epoch (learning rate, training loss and accuracy, the method's own diagnostics)."""
     from wsnas.training import manifest as manifests, runtime
     from wsnas.training.drivers import train_groups, train_supernet as train
 
@@ -34,6 +35,10 @@ def train_supernet(cfg: dict, data, checkpoints, manifest=None, dense=None, thre
         table = loop.dense_table()
         if manifest:
             manifests.write(checkpoints, manifest, history=loop.history)
+        if history:
+            import pandas as pd
+
+            write_csv(pd.DataFrame(loop.history), history)
     if dense:
         write_csv(table, dense)
 
@@ -70,6 +75,20 @@ def evaluate_subnets(cfg: dict, data, manifest, output, threads=None) -> None:
     from wsnas.training import manifest as manifests
 
     evaluate_checkpoints(cfg, data, manifests.read(manifest)["paths"], output, threads)
+
+
+def train_search(cfg: dict, data, checkpoints, manifest, dense, history, threads=None) -> None:
+    """One instance of a search run (``wsnas.plan.searches``): a supernet of its method, with its manifest,
+    dense table and per-epoch records."""
+    train_supernet(cfg, data, checkpoints, manifest, dense, history, threads)
+
+
+def evaluate_search(cfg: dict, data, manifest, output, last_only: bool, threads=None) -> None:
+    """Every child of a search run's instance in ``cfg``'s BN mode, at every epoch or at the last only."""
+    from wsnas.training import manifest as manifests
+
+    paths = manifests.read(manifest)["paths"]
+    evaluate_checkpoints(cfg, data, {max(paths): paths[max(paths)]} if last_only else paths, output, threads)
 
 
 def train_ground_truth(cfg: dict, data, checkpoints, output, stack: int | None = None, threads=None) -> None:

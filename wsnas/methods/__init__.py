@@ -6,7 +6,8 @@ import importlib.util
 from wsnas.errors import WsnasError
 
 #: Registered methods: config name -> "module:Class".
-METHODS = {"single_path": "wsnas.methods.single_path:SinglePath", "di_nas": "wsnas.methods.di_nas:DINAS"}
+METHODS = {"single_path": "wsnas.methods.single_path:SinglePath", "di_nas": "wsnas.methods.di_nas:DINAS",
+           "pada": "wsnas.methods.pada:PADA"}
 
 
 def method_target(name: str) -> str:

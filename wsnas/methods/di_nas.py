@@ -16,7 +16,10 @@ projected. Options (config section ``method``), the paper's values by default wh
   builds on) or ``mean`` (one vector per step: the batch- and position-mean patch);
 - ``control``: ``none`` or ``isotropic``, the norm-matched control: each layer steps along its plain
   gradient scaled to the projected gradient's norm, so that a better ranking cannot be credited to
-  disturbance immunity when it comes from a shrinking step (see ``../shared/specs/di-nas.md``, Sec. 6).
+  disturbance immunity when it comes from a shrinking step (see ``../shared/specs/di-nas.md``, Sec. 6);
+- ``exclude_self`` (false): whether the current child's own earlier inputs count among "previous
+  architectures" (Eq. 4 read strictly: ``P_child = lambda (lambda I + A - A_child)^-1``, which keeps one
+  more matrix per child and layer).
 Momentum and weight decay stay the optimiser's, outside the projection. Only train-mode forward passes with
 gradients record inputs: evaluation never changes A.
 """
@@ -53,8 +56,8 @@ def batch_mean(x: torch.Tensor) -> torch.Tensor:
 class LayerGram:
     """The recorded-input matrix A of one layer (per group), and this step's inputs."""
 
-    def __init__(self, module: nn.Module, mode: str):
-        self.module, self.mode = module, mode
+    def __init__(self, module: nn.Module, mode: str, per_child: bool = False):
+        self.module, self.mode, self.per_child = module, mode, per_child
         if isinstance(module, nn.Conv2d):
             self.groups = module.groups
             self.d = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
@@ -62,6 +65,8 @@ class LayerGram:
             self.groups, self.d = 1, module.in_features + (module.bias is not None)
         self.gram = torch.zeros(self.groups, self.d, self.d, dtype=torch.float64, device=module.weight.device)
         self.inputs: list[torch.Tensor] = []
+        #: With ``exclude_self``: each child's own share of A (children that have used this layer).
+        self.own: dict[int, torch.Tensor] = {}
 
     def record(self, x: torch.Tensor) -> None:
         """This step's recorded columns U (groups, d, K) from the layer's input batch ``x``."""
@@ -96,10 +101,19 @@ class LayerGram:
             g = g[..., :-1]
         m.weight.grad.copy_(g.reshape(m.weight.shape))
 
-    def fold(self) -> None:
-        """A += U U^T for this step's inputs, which are then dropped."""
+    def others(self, child: int) -> torch.Tensor:
+        """The A that projects ``child``'s gradient: all recorded inputs, or (``exclude_self``) all but its own."""
+        own = self.own.get(child)
+        return self.gram if own is None else self.gram - own
+
+    def fold(self, child: int) -> None:
+        """A += U U^T for this step's inputs (and the child's own share, with ``exclude_self``), which are
+        then dropped."""
         for u in self.inputs:
-            self.gram += u @ u.transpose(1, 2)
+            outer = u @ u.transpose(1, 2)
+            self.gram += outer
+            if self.per_child:
+                self.own.setdefault(child, torch.zeros_like(self.gram)).add_(outer)
         self.inputs.clear()
 
     def diagnostics(self, lam: float) -> tuple[float, float]:
@@ -112,7 +126,7 @@ class LayerGram:
 class DINAS(SinglePath):
     """Single-path training whose shared layers step along their projected gradients (Eq. 6-8)."""
 
-    OPTIONS = {"lambda": 1.0, "input": "positions", "control": "none"}
+    OPTIONS = {"lambda": 1.0, "input": "positions", "control": "none", "exclude_self": False}
     stackable = False  # forward hooks record inputs; stacked execution runs no hooks
 
     def __init__(self, cfg: dict, data, children, sampler=None):
@@ -126,8 +140,10 @@ class DINAS(SinglePath):
                 raise WsnasError(f"config key method.{key}: {o[key]!r}; use one of {', '.join(allowed)}")
         if compile_enabled(cfg["train"]["compile"]):
             raise WsnasError("config key train.compile=on: DI-NAS records layer inputs with forward hooks; set it off")
+        if not isinstance(o["exclude_self"], bool):
+            raise WsnasError(f"config key method.exclude_self: {o['exclude_self']!r}; use true or false")
         self.control = o["control"]
-        self.layers = {name: LayerGram(m, o["input"]) for name, m in self.model.named_modules()
+        self.layers = {name: LayerGram(m, o["input"], o["exclude_self"]) for name, m in self.model.named_modules()
                        if isinstance(m, (nn.Conv2d, nn.Linear))}
         for layer in self.layers.values():
             layer.module.register_forward_pre_hook(self._recorder(layer))
@@ -152,14 +168,14 @@ class DINAS(SinglePath):
                 continue
             g = layer.gradient()
             if g is not None and math.isfinite(self.lam):
-                gp = projected(g, layer.gram, self.lam)
+                gp = projected(g, layer.others(child), self.lam)
                 norm, projected_norm = g.to(torch.float64).norm(), gp.norm()
                 ratio = float(projected_norm / norm) if norm > 0 else 1.0
                 kind = _kind(name, layer)
                 self._ratio_sum[kind] = self._ratio_sum.get(kind, 0.0) + ratio
                 self._ratio_n[kind] = self._ratio_n.get(kind, 0) + 1
                 layer.set_gradient(gp if self.control == "none" else g.to(torch.float64) * ratio)
-            layer.fold()
+            layer.fold(child)
 
     def end_epoch(self) -> dict:
         """Per layer kind: the mean ||G P|| / ||G|| over the epoch's steps, tr(P)/d and the smallest
@@ -174,7 +190,8 @@ class DINAS(SinglePath):
         return out
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "grams": {name: layer.gram for name, layer in self.layers.items()}}
+        return {**super().state_dict(), "grams": {name: layer.gram for name, layer in self.layers.items()},
+                "own_grams": {name: dict(layer.own) for name, layer in self.layers.items() if layer.own}}
 
     def load_state_dict(self, state: dict, source) -> None:
         super().load_state_dict(state, source)
@@ -182,8 +199,10 @@ class DINAS(SinglePath):
         if grams is None or set(grams) != set(self.layers):
             raise WsnasError(f"checkpoint {source} holds no DI-NAS input matrices for this network; "
                              "pass the config it was trained with (config key method)")
+        own = state.get("own_grams", {})
         for name, layer in self.layers.items():
             layer.gram.copy_(grams[name])
+            layer.own = {int(c): a.to(layer.gram.device).clone() for c, a in own.get(name, {}).items()}
 
 
 def _kind(name: str, layer: LayerGram) -> str:

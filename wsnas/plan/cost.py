@@ -36,6 +36,7 @@ from wsnas.data.sizes import split_sizes
 from wsnas.errors import WsnasError
 from wsnas.plan.reuse import study_networks, study_reuse
 from wsnas.plan.runs import ground_truth_config, run_config
+from wsnas.plan.searches import evaluation_config, every_epoch, search_config
 from wsnas.plan.studies import study_config
 
 SNAKEFILE = Path(__file__).resolve().parents[2] / "Snakefile"
@@ -118,8 +119,31 @@ def finetune(config: dict, epoch: str) -> Work:
     return work
 
 
+def train_search(config: dict, search: str, instance: str) -> Work:
+    """A supernet of the run's epochs (a method's own overhead is left out: ``python -m bench`` measures it)
+    and its dense evaluation."""
+    cfg = search_config(config, search, int(instance))
+    work = Work(supernet=_train_images(cfg))
+    work.add_eval(64, cfg["train"]["dense_eval_steps"] * 64 * _n_test(config))
+    return work
+
+
+def evaluate_search(config: dict, search: str, instance: str, bn: str) -> Work:
+    """Every child at every epoch (the first BN mode) or at the last; recalibration's forward passes count
+    as one-child evaluation images."""
+    cfg = evaluation_config(config, search, int(instance), bn)
+    epochs = cfg["train"]["epochs"] if every_epoch(config, bn) else 1
+    work = Work()
+    work.add_eval(64, epochs * 64 * _n_test(config))
+    if bn == "recalibrate":
+        e = cfg["evaluate"]
+        work.add_eval(1, epochs * 64 * e["recalibrate_batches"] * e["batch_size"])
+    return work
+
+
 #: rule -> its job's work, from the configuration and the job's wildcards (strings, as Snakemake gives them).
-WORK = {f.__name__: f for f in (train_supernet, evaluate_subnets, train_ground_truth, train_study, finetune)}
+WORK = {f.__name__: f for f in (train_supernet, evaluate_subnets, train_ground_truth, train_study, finetune, train_search,
+                                evaluate_search)}
 #: Non-local rules that cost seconds.
 CHEAP = {"prepare_data"}
 #: The rule whose jobs are the ground truth that every table and figure compares with.

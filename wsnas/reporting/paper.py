@@ -60,3 +60,15 @@ _T4_ROWS = {
     (200, 4): (0.4899, 0.0501, 0.1622, 0.0534, 0.6177, 0.0171, 0.0800, 0.0181),
 }
 TABLE4 = {key: {m: (v[2 * i], v[2 * i + 1]) for i, m in enumerate(_T4_METRICS)} for key, v in _T4_ROWS.items()}
+
+
+#: What each remedy's own paper reports, quoted beside its default run in Table 5: method name ->
+#: (the number, where it is from, whether it is on this benchmark). None of them is: each was measured
+#: in another search space, so compare direction and rough size, never the value.
+METHOD_RESULTS = {
+    "di_nas": ("GT-Tau 0.48 (standard weight sharing 0.16)",
+               "Niu et al. 2020, Sec. 5.3: 64 architectures of the DARTS space against their training from scratch",
+               False),
+}
+METHOD_RESULTS["pada"] = ("Kendall tau 0.713 ± 0.002, P@Top5% 0.301 ± 0.018 (SPOS 0.639 / 0.211)",
+                          "Lu et al. 2023, Table 1: NAS-Bench-201 CIFAR-10, all 15,625 architectures", False)

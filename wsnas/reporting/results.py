@@ -14,12 +14,12 @@ from wsnas.errors import WsnasError
 CHILDREN: list[str] = list(CHILD_IDS)
 
 
-def read_table(path, columns, text=()) -> pd.DataFrame:
-    """Read a results CSV and check that ``columns`` exist, are numeric (``child``: valid ids); the columns
-    ``text`` are read as text ("" where empty)."""
+def read_table(path, columns, text=(), sep=",") -> pd.DataFrame:
+    """Read a results CSV (``sep="\t"``: a TSV such as a Snakemake benchmark) and check that ``columns``
+    exist, are numeric (``child``: valid ids); the columns ``text`` are read as text ("" where empty)."""
     path = Path(path)
     try:
-        frame = pd.read_csv(path, dtype={"child": str, **dict.fromkeys(text, str)})
+        frame = pd.read_csv(path, sep=sep, dtype={"child": str, **dict.fromkeys(text, str)})
     except FileNotFoundError:
         raise WsnasError(f"results file {path} does not exist; rerun the step that writes it") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:

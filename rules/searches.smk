@@ -1,0 +1,60 @@
+# Search runs: each configured method trained as supernets, ranked in every BN mode, and measured against
+# the ground truth (wsnas.plan.searches; Table 5 and the method figures read the metrics).
+
+
+rule train_search:
+    """One instance of a search run, dense-evaluated after its last ``studies.window`` mini-batches; per-epoch
+    checkpoints in a folder that is not a declared output (a killed job resumes), its wall time measured."""
+    input:
+        data=DATA,
+    output:
+        manifest="results/searches/{search}/{instance}/manifest.json",
+        dense="results/searches/{search}/{instance}/dense.csv",
+        history="results/searches/{search}/{instance}/epochs.csv",
+    params:
+        **training_params("searches/{search}/{instance}", search_job_config),
+    log:
+        "results/logs/train_search/{search}/{instance}.log",
+    benchmark:
+        "results/benchmarks/train_search/{search}/{instance}.tsv"
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow/scripts/train_search.py"
+
+
+rule evaluate_search:
+    """Every child of one instance in one BN mode: at every epoch in the first of ``comparison.bn_modes``,
+    at the last epoch in the others."""
+    input:
+        data=DATA,
+        manifest="results/searches/{search}/{instance}/manifest.json",
+    output:
+        "results/searches/{search}/{instance}/accuracy_{bn}.csv",
+    params:
+        **evaluation_params(search_evaluation_config),
+        last_only=lambda w: not every_epoch(config, w.bn),
+    log:
+        "results/logs/evaluate_search/{search}/{instance}_{bn}.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow/scripts/evaluate_search.py"
+
+
+rule search_metrics:
+    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode; DI-NAS's Figure 3 quantities."""
+    localrule: True
+    input:
+        unpack(search_metric_inputs),
+    output:
+        **metric_outputs("searches/{search}", "instances", "summary", "disturbance"),
+    params:
+        run=lambda w: w.search,
+        **SEARCH_METRIC_PARAMS,
+    log:
+        "results/logs/search_metrics/{search}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/search_metrics.py"

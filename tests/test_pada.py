@@ -1,0 +1,162 @@
+"""PA&DA (wsnas.methods.pada; Lu et al. 2023): the sampling rules equal hand computations and the official
+code's, draws follow their distributions, both off is the uniform baseline bit for bit, and a resumed run
+is identical. The tests follow ../shared/specs/pada.md, Sec. 5."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy.stats import chisquare
+
+from tests.helpers import assert_same_state, tiny_config
+from wsnas.config import merged
+from wsnas.core.space import CHILD_IDS, parse_child
+from wsnas.data.datasets import prepare
+from wsnas.data.device_data import DeviceData, Weighted
+from wsnas.errors import WsnasError
+from wsnas.methods.pada import PathSampler, epoch_scores, running_update, sample_scores, smoothed
+from wsnas.plan.runs import single_path_config
+from wsnas.training.loop import Loop
+
+
+def _tiny(epochs=3, **method):
+    cfg = merged(tiny_config(f"train.epochs={epochs}", "train.child_order=uniform"), method={"name": "pada", **method})
+    return cfg, DeviceData(prepare(cfg["data"]), cfg["data"], torch.device("cpu"))
+
+
+def test_operation_probabilities_are_the_smoothed_normalised_norms():
+    """Spec test 2: norms [0, 2, 6, 2] with delta 0.5 give [0.125, 0.225, 0.425, 0.225]; max-pool (no
+    weights, norm 0) keeps (1 - delta) / 4; no norm at all is uniform."""
+    p = smoothed(torch.tensor([0.0, 2.0, 6.0, 2.0]), 0.5)
+    assert torch.allclose(p, torch.tensor([0.125, 0.225, 0.425, 0.225], dtype=torch.float64), atol=1e-15)
+    assert float(smoothed(torch.tensor([0.0, 1.0, 5.0, 9.0]), 0.8)[0]) == pytest.approx(0.2 / 4)
+    assert torch.equal(smoothed(torch.zeros(4), 0.7), torch.full((4,), 0.25, dtype=torch.float64))
+
+
+def test_running_norm_rule():
+    """Spec test 3: norms a, b, c give ((a/2 + b)/2 + c)/2; a zero norm leaves the value alone."""
+    a, b, c = 1.0, 2.0, 4.0
+    ema = torch.zeros(4)
+    for n in ([a, 0, 0, 0], [b, 3.0, 0, 0], [c, 0, 0, 0]):
+        ema = running_update(ema, torch.tensor(n))
+    assert float(ema[0]) == pytest.approx(((a / 2 + b) / 2 + c) / 2) and float(ema[1]) == 1.5 and float(ema[2]) == 0
+
+
+def test_sample_score_is_the_gradient_norm_of_the_summed_loss_by_the_logits():
+    """Spec test 5: ||softmax - onehot|| equals the autograd gradient of sum-reduced cross-entropy w.r.t.
+    each row of logits."""
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(7, 10, generator=g, dtype=torch.float64, requires_grad=True)
+    y = torch.randint(10, (7,), generator=g)
+    F.cross_entropy(logits, y, reduction="sum").backward()
+    assert torch.allclose(sample_scores(logits, y).double(), logits.grad.norm(dim=1), atol=1e-6)
+
+
+def test_repeated_samples_follow_the_codes_order_rule():
+    """Spec test 6: sample 5 seen with 1.0 then 3.0 gives 2.0, then 0.5 gives 1.25; a zero first score is
+    replaced by the next; unseen samples score 0; against a step-by-step replay of the code's loop."""
+    index = torch.tensor([5, 2, 5, 7, 7, 5, 9, 9])
+    scores = torch.tensor([1.0, 0.4, 3.0, 0.0, 0.6, 0.5, 0.2, 0.0])
+    out = epoch_scores(index, scores, 10)
+    assert out[5] == pytest.approx(1.25) and out[7] == pytest.approx(0.6) and out[9] == pytest.approx(0.1)
+    assert out[2] == pytest.approx(0.4) and out[0] == 0
+    rng = np.random.default_rng(1)
+    index = torch.from_numpy(rng.integers(0, 40, 500))
+    scores = torch.from_numpy(np.where(rng.random(500) < 0.1, 0.0, rng.random(500)))
+    replay = np.zeros(40)
+    for i, s in zip(index.tolist(), scores.tolist()):
+        replay[i] = (replay[i] + s) / 2 if replay[i] != 0 else s
+    assert np.allclose(epoch_scores(index, scores, 40).numpy(), replay, rtol=1e-12, atol=1e-15)
+
+
+def test_data_distribution_and_its_draws():
+    """Spec tests 6-7: q = tau s / sum(s) + (1 - tau) / N sums to 1 with unseen samples at (1 - tau) / N, and
+    N draws per epoch with replacement follow q (chi-square with a fixed seed over many draws)."""
+    s = torch.tensor([0.0, 1.0, 3.0, 0.0, 4.0])
+    q = smoothed(s, 0.3)
+    assert float(q.sum()) == pytest.approx(1.0) and float(q[0]) == pytest.approx(0.7 / 5)
+    assert float(q[4]) == pytest.approx(0.3 * 0.5 + 0.14)
+    n = 50
+    q = smoothed(torch.rand(n, generator=torch.Generator().manual_seed(3)), 0.8)
+    g = torch.Generator().manual_seed(0)
+    counts = torch.zeros(n)
+    for _ in range(400):
+        counts += torch.bincount(Weighted(q).positions(torch.arange(n), g), minlength=n)
+    assert chisquare(counts.numpy(), (q * counts.sum()).numpy()).pvalue > 1e-3
+
+
+def test_children_drawn_from_uniform_operations_are_uniform():
+    """Spec test 1 (second half): before any update, each edge draws its operation uniformly, so the 64
+    children are uniform (chi-square over 16,000 draws, fixed seed); drawn ops give the child's digits."""
+    sampler = PathSampler("op", 0)
+    counts = np.bincount([sampler.next() for _ in range(16_000)], minlength=64)
+    assert chisquare(counts).pvalue > 1e-3
+    sampler.p = torch.tensor([0.0, 0.0, 1.0, 0.0], dtype=torch.float64)
+    assert CHILD_IDS[sampler.next()] == "333" and sampler.probability(42) == 1.0 and sampler.probability(0) == 0.0
+
+
+def test_both_off_is_the_uniform_baseline_bit_for_bit():
+    """Spec test 1: paths and data off trains the same weights as single path with uniform children."""
+    cfg, data = _tiny(epochs=2, paths=False, data=False)
+    loops = [Loop(cfg, data, None), Loop(single_path_config(cfg), data, None)]
+    for loop in loops:
+        for _ in range(2):
+            loop.train_epoch()
+    assert_same_state(loops[0].method.model.state_dict(), loops[1].method.model.state_dict())
+
+
+def test_operation_norms_follow_the_definition():
+    """Spec test 4: after one step, n_k = sum over cells of the mean over the child's k-edges of the L2 norm
+    of the operation copy's gradient (max-pool: 0), computed here from the gradients by hand."""
+    cfg, data = _tiny(data=False)
+    loop = Loop(cfg, data, None)
+    loop.start_epoch()
+    method = loop.method
+    method.sampler.next = lambda: 16 * 1 + 4 * 1 + 3  # child '224': sep3 on two edges, dil5 on one
+    method.step(next(iter(loop.batches())))
+    ops = parse_child("224")
+    expected = torch.zeros(4)
+    for cell in (m for m in method.model.modules_of(16 * 1 + 4 * 1 + 3) if hasattr(m, "edges")):
+        for edge, k in enumerate(ops):
+            grads = [p.grad.flatten() for p in cell.edges[edge][k].parameters()]
+            expected[k] += torch.cat(grads).norm() / ops.count(k)
+    assert expected[0] == 0 and expected[1] > 0 and expected[3] > 0
+    assert torch.allclose(method.ema, expected / 2, rtol=1e-5)  # the first update halves (the code's reset to 0)
+
+
+def test_schedule_records_and_resume(tmp_path):
+    """Spec tests 8-9: the mixing weight in force in epochs 0..3 is 0, 0, 1/E, 2/E (epoch 0 the permutation,
+    epoch 1 uniform with replacement); a run resumed after epoch 2 ends with the same weights, probabilities
+    and data distribution as one that never stopped."""
+    E = 4
+    cfg, data = _tiny(epochs=E)
+    whole = Loop(cfg, data, tmp_path / "whole").run()
+    h = whole.history
+    assert [r["pada_p_max_pool_3x3"] for r in h[:2]] == [0.25, 0.25]
+    assert h[2]["pada_p_max_pool_3x3"] == pytest.approx((1 - 1 / E) / 4) and h[3]["pada_p_max_pool_3x3"] == pytest.approx((1 - 2 / E) / 4)
+    assert [r["pada_data_entropy"] for r in h[:2]] == [pytest.approx(1.0)] * 2 and h[3]["pada_data_entropy"] < 1.0
+    assert 0.55 < h[1]["pada_data_seen"] < 0.75  # with replacement about 1 - 1/e of the samples are seen
+    first = Loop(cfg, data, tmp_path / "split")
+    for _ in range(2):
+        first.train_epoch()
+        first.after_epoch()
+    resumed = Loop(cfg, data, tmp_path / "split").run()
+    assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
+
+
+def test_child_granularity_and_importance_weights_train():
+    """The ablations run: per-child probabilities move away from uniform; importance weights give a finite
+    loss; bad options and an incompatible child order are refused in one line."""
+    cfg, data = _tiny(epochs=3, granularity="child", importance_weights=True)
+    loop = Loop(cfg, data, None)
+    for _ in range(3):
+        loop.train_epoch()
+    p = loop.method.sampler.p
+    assert p.shape == (64,) and float(p.sum()) == pytest.approx(1.0) and float(p.max() - p.min()) > 1e-4
+    assert math.isfinite(loop.history[-1]["train_loss"])
+    with pytest.raises(WsnasError, match="method.granularity"):
+        Loop(merged(cfg, method={"granularity": "edge"}), data, None)
+    with pytest.raises(WsnasError, match="train.child_order"):
+        Loop(merged(cfg, train={"child_order": "sequential"}), data, None)

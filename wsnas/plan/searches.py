@@ -1,0 +1,63 @@
+"""The method runs that the comparison ranks against the ground truth (config section ``searches``; Table 5).
+
+A search run is one supernet-training method with its options (config ``method``: a registered name and
+the method's own keys), trained as ``instances`` supernets that differ in every seed (init, data order,
+child order: instance ``i`` sets all three to ``i``), so that run A's instance ``i`` and run B's instance
+``i`` see the same initial weights, batches and child sequence and differ only in the method. This is what
+makes a difference between two runs a paired comparison (``wsnas.reporting.searches``). Each instance is
+evaluated in every mode of ``comparison.bn_modes``: the first at every epoch (the per-epoch rankings behind
+S-Tau per epoch and DI-NAS's Figure 3 quantities), the others at the last epoch only; and densely after
+each of its last ``studies.window`` mini-batches (GT-Tau-Mean-k and GT-Tau-Std-k, Zhang et al. 2020,
+Sec. 4.1), in ``evaluate.bn_mode``. No torch here: the Snakefile calls these while it builds the DAG.
+"""
+
+from wsnas.config import merged
+from wsnas.errors import WsnasError
+from wsnas.methods import method_target
+
+
+def search_runs(config: dict) -> dict[str, dict]:
+    """Name -> settings of every configured search run; one line naming the key when a run names no method
+    or the comparison's baseline is not a run."""
+    runs = config["searches"]
+    for name, run in runs.items():
+        try:
+            method_target(run["method"]["name"])
+        except WsnasError as error:
+            raise WsnasError(str(error).replace("config key method.name", f"config key searches.{name}.method.name")) from None
+    baseline = config["comparison"]["baseline"]
+    if runs and baseline not in runs:
+        raise WsnasError(f"config key comparison.baseline: {baseline!r} is not in config key 'searches' "
+                         f"({', '.join(runs)}); name the run every other is compared with")
+    return runs
+
+
+def search_config(config: dict, name: str, instance: int) -> dict:
+    """Training config of one instance of search run ``name``."""
+    try:
+        run = config["searches"][name]
+    except KeyError:
+        raise WsnasError(f"search run {name!r} is not in config key 'searches'") from None
+    i = int(instance)
+    out = merged(config, train={
+        "child_order": run["child_order"], "init_seed": i, "data_seed": i, "order_seed": i,
+        "epochs": run["epochs"] or config["train"]["epochs"], "dense_eval_steps": config["studies"]["window"]})
+    out["method"] = dict(run["method"])  # not merged: no option of another method's may leak in
+    return out
+
+
+def evaluation_config(config: dict, name: str, instance: int, bn_mode: str) -> dict:
+    """The config that evaluates one instance in BN mode ``bn_mode``."""
+    return merged(search_config(config, name, instance), evaluate={"bn_mode": bn_mode})
+
+
+def every_epoch(config: dict, bn_mode: str) -> bool:
+    """Whether ``bn_mode`` is evaluated at every checkpointed epoch (the first of ``comparison.bn_modes``) or
+    at the last epoch only."""
+    return bn_mode == config["comparison"]["bn_modes"][0]
+
+
+def runs_of_method(config: dict, method: str) -> list[str]:
+    """Every search run of ``method`` (a registered name) other than the comparison's baseline, in config order."""
+    baseline = config["comparison"]["baseline"]
+    return [name for name, run in config["searches"].items() if name != baseline and run["method"]["name"] == method]

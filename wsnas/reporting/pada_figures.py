@@ -1,0 +1,43 @@
+"""PA&DA's per-epoch sampling distributions on the 64-child space (Lu et al. 2023, Sec. 3.2-3.4): the
+operation probabilities of each PA&DA run, and the entropy and effective sample size of its data
+distribution. The producer takes the config, its input paths and the output paths."""
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from wsnas.core.space import OPERATIONS  # noqa: E402
+from wsnas.reporting.figures import save  # noqa: E402
+from wsnas.reporting.results import read_table  # noqa: E402
+
+
+def pada_probabilities(config, runs, histories, outputs):
+    """Per PA&DA run (``histories``: results/searches/<run>/<instance>/epochs.csv), instances averaged: the
+    probability of each operation per epoch (top row; max-pool, with no weights, falls as (1 - delta)/4) and
+    the data distribution's normalised entropy and effective sample size / N (bottom row)."""
+    sns.set_theme(style="whitegrid", context="paper")
+    fig, axes = plt.subplots(2, len(runs), figsize=(2.8 * len(runs), 4.6), sharex="col", squeeze=False)
+    for column, run in enumerate(runs):
+        frame = pd.concat([read_table(p, ["epoch"]) for p in histories if Path(p).parts[-3] == run])
+        frame = frame.groupby("epoch").mean(numeric_only=True)
+        top, bottom = axes[0][column], axes[1][column]
+        for op in OPERATIONS:
+            if f"pada_p_{op}" in frame:
+                top.plot(frame.index, frame[f"pada_p_{op}"], marker="o", markersize=2.5, label=op)
+        for name, label in (("pada_data_entropy", "entropy / log N"), ("pada_data_ess", "ESS / N")):
+            if name in frame:
+                bottom.plot(frame.index, frame[name], marker="o", markersize=2.5, label=label)
+        top.set_title(config["searches"][run]["label"], fontsize=8)
+        bottom.set_xlabel("epoch")
+        bottom.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    axes[0][0].set_ylabel("operation probability")
+    axes[1][0].set_ylabel("data distribution")
+    axes[0][-1].legend(frameon=False, fontsize=6)
+    axes[1][-1].legend(frameon=False, fontsize=6)
+    return save(fig, outputs)

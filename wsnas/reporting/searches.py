@@ -1,0 +1,82 @@
+"""The metrics of one search run (``wsnas.plan.searches``) against the ground truth, and the paired comparison
+of two runs.
+
+Per instance and BN mode, at the last epoch: GT-Tau, T1R and T3R (Zhang et al. 2020, Sec. 3.2), P@Top5%
+(Lu et al. 2023, Sec. 5: the top ceil(5 % of 64) = 4 children), the pick (the top-1 child) with its
+ground-truth rank and accuracy and its regret (the best child's ground-truth accuracy minus the pick's); in the dense-evaluation mode also GT-Tau-Mean-k and GT-Tau-Std-k over the
+last k mini-batches (Sec. 4.1). Per run and BN mode: their mean and std over instances, S-Tau across the
+instances (Eq. 2) and how many distinct children the instances pick. DI-NAS's Figure 3 quantities come
+from the per-epoch rankings (``metrics.disturbance_over_interval``).
+"""
+
+import numpy as np
+import pandas as pd
+
+from wsnas.errors import WsnasError
+from wsnas.reporting import analysis, metrics
+from wsnas.reporting.results import CHILDREN
+
+#: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (PA&DA's headline metric).
+TOP_FRACTION = 0.05
+#: Columns averaged over instances in a run's summary (each also gets a ``_std`` column).
+AVERAGED = ["gt_tau", "t1r", "t3r", "p_top5", "pick_gt_rank", "pick_gt_acc", "regret", "gt_tau_mean_k", "gt_tau_std_k"]
+
+
+def instance_metrics(matrix: pd.DataFrame, gt_mean) -> dict:
+    """One instance's last-epoch ranking (``matrix``: epochs x children) against the ground truth."""
+    acc, gt = matrix.iloc[-1].values, np.asarray(gt_mean, dtype=float)
+    pick = int(metrics.top_n(acc, 1)[0])
+    return {"epoch": int(matrix.index[-1]), "gt_tau": metrics.gt_tau(acc, gt), "t1r": metrics.top_n_rank(acc, gt, 1),
+            "t3r": metrics.top_n_rank(acc, gt, 3), "p_top5": metrics.precision_at_top(acc, gt, TOP_FRACTION),
+            "pick": CHILDREN[pick], "pick_gt_rank": int(metrics.ranks(gt)[pick]), "pick_gt_acc": float(gt[pick]),
+            "regret": float(gt.max() - gt[pick])}
+
+
+def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str, window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(instances, summary) of one search run. ``accuracy``: BN mode -> the instances' accuracy tables;
+    ``dense``: the instances' dense tables, evaluated in ``dense_mode``."""
+    rows, summary = [], []
+    for bn_mode, paths in accuracy.items():
+        matrices = [analysis.accuracy_matrix(p) for p in paths]
+        if len(matrices) < 2:
+            raise WsnasError(f"config key searches.{run}.instances: S-Tau needs at least 2 instances")
+        mode_rows = []
+        for i, matrix in enumerate(matrices):
+            row = {"run": run, "bn_mode": bn_mode, "instance": i, **instance_metrics(matrix, gt_mean)}
+            if bn_mode == dense_mode:
+                window_numbers = analysis.window_metrics(analysis.dense_matrix(dense[i]), gt_mean, window)
+                row |= {"gt_tau_mean_k": window_numbers["gt_tau_mean"], "gt_tau_std_k": window_numbers["gt_tau_std"]}
+            mode_rows.append(row)
+        frame = pd.DataFrame(mode_rows).reindex(columns=list(dict.fromkeys([*mode_rows[0], "gt_tau_mean_k", "gt_tau_std_k"])))
+        stats = {"run": run, "bn_mode": bn_mode, "instances": len(matrices), "window": window,
+                 **metrics.s_tau(m.iloc[-1].values for m in matrices), "distinct_picks": frame["pick"].nunique()}
+        for column in AVERAGED:
+            stats[column], stats[f"{column}_std"] = analysis.mean_std(frame[column]) if frame[column].notna().all() else (np.nan, np.nan)
+        rows.append(frame)
+        summary.append(stats)
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
+
+
+def disturbance(paths, interval: int) -> pd.DataFrame:
+    """DI-NAS's Figure 3 quantities per instance (``paths``: its per-epoch accuracy tables), over
+    ``interval`` epochs or, for a shorter run, over its epochs - 1 (the ``interval`` column says which)."""
+    frames = []
+    for i, path in enumerate(paths):
+        matrix = analysis.accuracy_matrix(path)
+        used = min(interval, len(matrix) - 1)
+        if used < 1:
+            raise WsnasError(f"results file {path}: one evaluated epoch; Figure 3 needs two (train the run longer)")
+        frames.append(pd.DataFrame(metrics.disturbance_over_interval(matrix.values, used)).assign(instance=i, interval=used))
+    return pd.concat(frames, ignore_index=True)
+
+
+def paired_difference(run: pd.Series, baseline: pd.Series, resamples: int, seed: int) -> dict:
+    """Mean of ``run - baseline`` over the instances both have (indexed by instance: the same seeds), and
+    its 95 % paired-bootstrap interval (instances resampled with replacement, percentile method)."""
+    pairs = pd.concat({"run": run, "baseline": baseline}, axis=1).dropna()
+    d = (pairs["run"] - pairs["baseline"]).to_numpy(dtype=float)
+    if len(d) == 0:
+        return {"diff": np.nan, "diff_low": np.nan, "diff_high": np.nan, "pairs": 0}
+    means = np.random.default_rng(seed).choice(d, size=(resamples, len(d)), replace=True).mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return {"diff": float(d.mean()), "diff_low": float(low), "diff_high": float(high), "pairs": len(d)}
