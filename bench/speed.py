@@ -134,9 +134,9 @@ def standalone_rate(cfg, data, children, stacked, device):
 
 
 def supernet_rate(cfg, data, device, compiled=False):
-    """Images/s of supernet training, one child per mini-batch in the sequential order. The warm-up epoch
-    trains 111, 222, 333 and 444 first, so that every operation on every edge has run (and compiled)
-    before the timed epoch: in the sequential order a short epoch would otherwise meet new ones."""
+    """Images/s of supernet training, one child per mini-batch in the config's child order (sequential unless
+    a case sets another). The warm-up epoch trains 111, 222, 333 and 444 first, so that every operation on
+    every edge has run (and compiled) before the timed epoch: a short epoch would otherwise meet new ones."""
     trainer = Loop(cfg, data, Path("/nonexistent"))
     if compiled:
         trainer.method.model.compile_parts()

@@ -133,6 +133,39 @@ rule fig9_sgd_momentum:
         "../workflow/scripts/fig9_sgd_momentum.py"
 
 
+rule fig10_methods:
+    localrule: True
+    input:
+        table="reports/tables/table5_methods.csv",
+    output:
+        figure_output("fig10_methods", SEC_METHODS),
+    params:
+        config=config_sections("searches", "comparison"),
+    log:
+        "results/logs/fig10_methods.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/fig10_methods.py"
+
+
+rule fig11_rank_scatter:
+    localrule: True
+    input:
+        **with_ground_truth(accuracy=[f for run in SEARCHES for f in search_files(run, f"accuracy_{BN_MODES[0]}.csv")]),
+    output:
+        figure_output("fig11_rank_scatter", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=list(SEARCHES),
+    log:
+        "results/logs/fig11_rank_scatter.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/fig11_rank_scatter.py"
+
+
 rule di_nas_disturbance:
     localrule: True
     input:
@@ -195,5 +228,6 @@ rule all_figures:
         rules.fig7_dense_long.output,
         rules.fig8_bn_momentum.output,
         rules.fig9_sgd_momentum.output,
+        (rules.fig10_methods.output, rules.fig11_rank_scatter.output) if SEARCHES else [],
         (rules.di_nas_disturbance.output, rules.di_nas_collapse.output) if DI_NAS_RUNS else [],
         rules.pada_probabilities.output if PADA_RUNS else [],

@@ -13,6 +13,7 @@ rule train_search:
         history="results/searches/{search}/{instance}/epochs.csv",
     params:
         **training_params("searches/{search}/{instance}", search_job_config),
+        run=lambda w: w.search,
     log:
         "results/logs/train_search/{search}/{instance}.log",
     benchmark:
@@ -32,7 +33,8 @@ rule evaluate_search:
     output:
         "results/searches/{search}/{instance}/accuracy_{bn}.csv",
     params:
-        **evaluation_params(search_evaluation_config),
+        settings=lambda w: evaluate_job_settings(search_evaluation_config(w)),
+        job=lambda w: runtime(search_evaluation_config(w)),
         last_only=lambda w: not every_epoch(config, w.bn),
     log:
         "results/logs/evaluate_search/{search}/{instance}_{bn}.log",

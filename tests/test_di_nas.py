@@ -214,6 +214,19 @@ def test_excluding_self_projects_with_the_other_children_inputs_only(tmp_path):
     with pytest.raises(WsnasError, match="method.exclude_self"):
         Loop(merged(cfg, method={"exclude_self": "yes"}), data, None)
 
+    # the shares are resume-only state: checkpoints older than the newest two drop them, evaluation still
+    # loads those, and training on from one is refused in one line
+    longer = merged(cfg, train={"epochs": 4})
+    Loop(longer, data, tmp_path / "long").run()
+    files = sorted((tmp_path / "long").glob("epoch_*.pt"))
+    assert [("own_grams" in torch.load(f, weights_only=True)["method"]) for f in files] == [False, False, True, True]
+    for f in files[2:]:
+        f.unlink()
+    stale = Loop(longer, data, tmp_path / "long")
+    assert stale.resume() and stale.epoch == 2
+    with pytest.raises(WsnasError, match="no per-child input matrices"):
+        stale.train_epoch()
+
 
 def base_state(cfg, data):
     return Loop(single_path_config(cfg), data, None).method.state_dict()

@@ -124,6 +124,15 @@ def test_operation_norms_follow_the_definition():
             expected[k] += torch.cat(grads).norm() / ops.count(k)
     assert expected[0] == 0 and expected[1] > 0 and expected[3] > 0
     assert torch.allclose(method.ema, expected / 2, rtol=1e-5)  # the first update halves (the code's reset to 0)
+    summed = Loop(merged(cfg, method={"norm": "sum_tensors"}), data, None)  # the code's per-tensor sum
+    summed.start_epoch()
+    summed.method.sampler.next = lambda: 16 * 1 + 4 * 1 + 3
+    summed.method.step(next(iter(summed.batches())))
+    expected = torch.zeros(4)
+    for cell in (m for m in summed.method.model.modules_of(16 * 1 + 4 * 1 + 3) if hasattr(m, "edges")):
+        for edge, k in enumerate(ops):
+            expected[k] += sum(p.grad.norm() for p in cell.edges[edge][k].parameters()) / ops.count(k)
+    assert torch.allclose(summed.method.ema, expected / 2, rtol=1e-5)
 
 
 def test_schedule_records_and_resume(tmp_path):
@@ -148,7 +157,8 @@ def test_schedule_records_and_resume(tmp_path):
 
 def test_child_granularity_and_importance_weights_train():
     """The ablations run: per-child probabilities move away from uniform; importance weights give a finite
-    loss; bad options and an incompatible child order are refused in one line."""
+    loss; ``schedule: zero`` keeps paths and data uniform; bad options and an incompatible child order are
+    refused in one line."""
     cfg, data = _tiny(epochs=3, granularity="child", importance_weights=True)
     loop = Loop(cfg, data, None)
     for _ in range(3):
@@ -156,6 +166,10 @@ def test_child_granularity_and_importance_weights_train():
     p = loop.method.sampler.p
     assert p.shape == (64,) and float(p.sum()) == pytest.approx(1.0) and float(p.max() - p.min()) > 1e-4
     assert math.isfinite(loop.history[-1]["train_loss"])
+    zero = Loop(merged(cfg, method={"granularity": "op", "importance_weights": False, "schedule": "zero"}), data, None)
+    for _ in range(3):
+        zero.train_epoch()
+    assert zero.method.path_sampler.p.tolist() == [0.25] * 4 and zero.history[-1]["pada_data_entropy"] == pytest.approx(1.0)
     with pytest.raises(WsnasError, match="method.granularity"):
         Loop(merged(cfg, method={"granularity": "edge"}), data, None)
     with pytest.raises(WsnasError, match="train.child_order"):

@@ -87,7 +87,7 @@ def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(dem
         finals = [accuracy_matrix(demo_run / f"results/searches/{run}/{i}/accuracy_{bn}.csv").iloc[-1].values for i in range(2)]
         assert row["gt_tau"] == pytest.approx(sum(gt_tau(f, gt) for f in finals) / 2)
     assert table.loc[("baseline", "running"), "gt_tau_diff"] == 0 and table["gt_tau_pairs"].eq(2).all()
-    for name in ("di_nas_disturbance", "di_nas_collapse", "pada_probabilities"):
+    for name in ("fig10_methods", "fig11_rank_scatter", "di_nas_disturbance", "di_nas_collapse", "pada_probabilities"):
         assert (demo_run / f"reports/figures/{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     epochs = {run: pd.read_csv(demo_run / f"results/searches/{run}/0/epochs.csv") for run in ("baseline", "di_nas")}
     assert "dinas_ratio_stem" in epochs["di_nas"] and "dinas_ratio_stem" not in epochs["baseline"]

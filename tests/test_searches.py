@@ -137,3 +137,15 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
     assert table["paper"].notna().groupby("run").any().to_dict() == {"baseline": False, "control": False, "di_nas": True}
     md = outputs[1].read_text()
     assert "GT-Tau-Mean-2" in md and "| DI-NAS " in md and "GT-Tau 0.48" in md
+
+    # Figures 10-11 from the same files: one errorbar per run and BN mode; one panel per run
+    from wsnas.reporting.method_figures import fig10_methods, fig11_rank_scatter
+
+    fig = fig10_methods(cfg, outputs[0], [tmp_path / "fig10.png"])
+    assert len(fig.axes[0].containers) == 3 * 2 and (tmp_path / "fig10.png").read_bytes()[:4] == b"\x89PNG"
+    accuracy = [str(p) for p in sorted(tmp_path.glob("*/*/accuracy_running.csv"))]
+    fig = fig11_rank_scatter(cfg, list(cfg["searches"]), accuracy, tmp_path / "gt.csv", [tmp_path / "fig11.png"])
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(shown) == 3
+    baseline = next(ax for ax in shown if ax.get_title() == "Single path").collections[0].get_offsets()
+    assert np.allclose(baseline[:, 1], np.mean([finals["baseline", i] for i in range(3)], axis=0))

@@ -2,6 +2,7 @@
 runs and fine-tuning (Zhang et al. 2020, Sec. 3-4). Each takes the job's config and paths."""
 
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from wsnas.core.space import children_or_all
@@ -77,10 +78,24 @@ def evaluate_subnets(cfg: dict, data, manifest, output, threads=None) -> None:
     evaluate_checkpoints(cfg, data, manifests.read(manifest)["paths"], output, threads)
 
 
-def train_search(cfg: dict, data, checkpoints, manifest, dense, history, threads=None) -> None:
-    """One instance of a search run (``wsnas.plan.searches``): a supernet of its method, with its manifest,
-    dense table and per-epoch records."""
-    train_supernet(cfg, data, checkpoints, manifest, dense, history, threads)
+def train_search(cfg: dict, data, checkpoints, manifest, dense, history, run: str, threads=None) -> None:
+    """One instance of search run ``run`` (``wsnas.plan.searches``): a supernet of its method, with its
+    manifest, dense table and per-epoch records; a bad option names its key under ``searches.<run>``."""
+    with search_keys(run):
+        train_supernet(cfg, data, checkpoints, manifest, dense, history, threads)
+
+
+@contextmanager
+def search_keys(run: str):
+    """Re-raise a bad-option error of a search run's job with the key the user wrote: ``method.X`` and
+    ``train.child_order`` / ``train.epochs`` are ``searches.<run>.method.X`` and ``searches.<run>.<key>``."""
+    try:
+        yield
+    except WsnasError as error:
+        text = str(error).replace("config key method.", f"config key searches.{run}.method.")
+        for key in ("child_order", "epochs"):
+            text = text.replace(f"config key train.{key}", f"config key searches.{run}.{key}")
+        raise WsnasError(text) from None
 
 
 def evaluate_search(cfg: dict, data, manifest, output, last_only: bool, threads=None) -> None:

@@ -143,6 +143,8 @@ class DINAS(SinglePath):
         if not isinstance(o["exclude_self"], bool):
             raise WsnasError(f"config key method.exclude_self: {o['exclude_self']!r}; use true or false")
         self.control = o["control"]
+        self.resume_only = ("own_grams",) if o["exclude_self"] else ()
+        self._shares_missing = None  # the checkpoint a resume read without the per-child shares
         self.layers = {name: LayerGram(m, o["input"], o["exclude_self"]) for name, m in self.model.named_modules()
                        if isinstance(m, (nn.Conv2d, nn.Linear))}
         for layer in self.layers.values():
@@ -163,6 +165,9 @@ class DINAS(SinglePath):
     def after_backward(self, child: int) -> None:
         """Project each recorded layer's gradient with the P of earlier steps (or, as the control, rescale
         it to that norm), then fold this step's inputs into A (Alg. 1, lines 9-10)."""
+        if self._shares_missing:
+            raise WsnasError(f"checkpoint {self._shares_missing} holds no per-child input matrices (method.exclude_self; "
+                             "only the newest two checkpoints keep them); delete the checkpoint folder to train this run from scratch")
         for name, layer in self.layers.items():
             if not layer.inputs:
                 continue
@@ -200,6 +205,7 @@ class DINAS(SinglePath):
             raise WsnasError(f"checkpoint {source} holds no DI-NAS input matrices for this network; "
                              "pass the config it was trained with (config key method)")
         own = state.get("own_grams", {})
+        self._shares_missing = source if self.resume_only and "own_grams" not in state else None
         for name, layer in self.layers.items():
             layer.gram.copy_(grams[name])
             layer.own = {int(c): a.to(layer.gram.device).clone() for c, a in own.get(name, {}).items()}

@@ -23,7 +23,9 @@ Options (config section ``method``), the official code's choices by default:
 - ``norm``: ``l2`` (over all of an operation copy's tensors, ``||grad W_op||`` of Eq. 10) or
   ``sum_tensors`` (the sum of per-tensor norms, as the code does for NAS-Bench-201's one-conv operations);
 - ``importance_weights`` (false): the loss weighted by ``1 / (n_children P(child))`` and per sample by
-  ``1 / (N q_i)`` (Eq. 5, the paper's unbiased estimator); the code trains on the plain mean loss.
+  ``1 / (N q_i)`` (Eq. 5, the paper's unbiased estimator); the code trains on the plain mean loss;
+- ``schedule``: ``increasing`` (delta = tau = e / E) or ``zero`` (both 0 throughout: uniform paths and
+  uniform data drawn with replacement, the control that separates drawing with replacement from importance).
 """
 
 import math
@@ -124,7 +126,8 @@ class PathSampler:
 class PADA(SinglePath):
     """Single-path training whose children and samples are drawn by importance (Lu et al. 2023)."""
 
-    OPTIONS = {"paths": True, "data": True, "granularity": "op", "norm": "l2", "importance_weights": False}
+    OPTIONS = {"paths": True, "data": True, "granularity": "op", "norm": "l2", "importance_weights": False,
+               "schedule": "increasing"}
     stackable = False  # per-instance samplers of children and data
 
     def __init__(self, cfg: dict, data, children, sampler=None):
@@ -132,7 +135,8 @@ class PADA(SinglePath):
         for key in ("paths", "data", "importance_weights"):
             if not isinstance(o[key], bool):
                 raise WsnasError(f"config key method.{key}: {o[key]!r}; use true or false")
-        for key, allowed in (("granularity", ("op", "child")), ("norm", ("l2", "sum_tensors"))):
+        for key, allowed in (("granularity", ("op", "child")), ("norm", ("l2", "sum_tensors")),
+                             ("schedule", ("increasing", "zero"))):
             if o[key] not in allowed:
                 raise WsnasError(f"config key method.{key}: {o[key]!r}; use one of {', '.join(allowed)}")
         if o["paths"]:
@@ -150,13 +154,14 @@ class PADA(SinglePath):
         self.train_index = data.train_index
         self.q = None  # the data distribution of the current epoch (None: the baseline's permutation)
         self._op_params = {}
-        self._norm = o["norm"]
+        self._norm, self.schedule = o["norm"], o["schedule"]
         self.epoch = 0
 
     # -- the schedule ---------------------------------------------------------------------------------
     def mix(self, epoch: int) -> float:
-        """delta = tau = epoch / E, set at the start of epoch ``epoch`` and used by the update at its end."""
-        return epoch / self.t["epochs"]
+        """delta = tau = epoch / E, set at the start of epoch ``epoch`` and used by the update at its end
+        (``schedule: zero``: always 0, uniform paths and data drawn uniformly with replacement)."""
+        return epoch / self.t["epochs"] if self.schedule == "increasing" else 0.0
 
     def new_epoch(self, epoch: int) -> dict:
         self.epoch = epoch
@@ -204,7 +209,7 @@ class PADA(SinglePath):
         if not params:
             return
         norms = torch.stack(torch._foreach_norm([p.grad for p in params])).float()
-        size = int(segment.max()) + 1
+        size = len(op)  # operation copies (a host-side length: no device sync)
         if self._norm == "l2":
             per_copy = torch.zeros(size, device=norms.device).index_add_(0, segment, norms * norms).sqrt()
         else:

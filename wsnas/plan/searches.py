@@ -3,8 +3,10 @@
 A search run is one supernet-training method with its options (config ``method``: a registered name and
 the method's own keys), trained as ``instances`` supernets that differ in every seed (init, data order,
 child order: instance ``i`` sets all three to ``i``), so that run A's instance ``i`` and run B's instance
-``i`` see the same initial weights, batches and child sequence and differ only in the method. This is what
-makes a difference between two runs a paired comparison (``wsnas.reporting.searches``). Each instance is
+``i`` start from the same weights and, for single-path-like methods, see the same batches and child
+sequence: they differ only in the method (a method that draws its own paths or data, PA&DA, shares the
+seeds, not the draws). This is what makes a difference between two runs a paired comparison
+(``wsnas.reporting.searches``). Each instance is
 evaluated in every mode of ``comparison.bn_modes``: the first at every epoch (the per-epoch rankings behind
 S-Tau per epoch and DI-NAS's Figure 3 quantities), the others at the last epoch only; and densely after
 each of its last ``studies.window`` mini-batches (GT-Tau-Mean-k and GT-Tau-Std-k, Zhang et al. 2020,

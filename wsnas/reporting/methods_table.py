@@ -1,7 +1,8 @@
 """Table 5: every search run ranked against the same ground truth, in every BN mode (README "Comparing
 methods"). One row per (run, BN mode): GT-Tau with its paired difference to the baseline run and that
 difference's 95 % bootstrap interval, S-Tau, GT-Tau-Mean-k and GT-Tau-Std-k (dense-evaluation mode only),
-P@Top5%, T1R, T3R, the picks, the measured training cost (the train job's Snakemake ``benchmark:`` seconds)
+P@Top5%, T1R, T3R, the picks, the measured training cost (the train job's Snakemake ``benchmark:`` seconds,
+dense evaluation included)
 and the number the method's own paper reports, which is never on this benchmark (``paper.METHOD_RESULTS``).
 """
 
@@ -92,7 +93,9 @@ def write_table5(frame: pd.DataFrame, config: dict, outputs, provenance: str | N
             f"({c['bootstrap']} resamples); an interval that contains 0 is no evidence of a difference. "
             f"GT-Tau-Mean/Std-{window}: over the last {window} mini-batches, in the dense-evaluation BN mode "
             f"({config['evaluate']['bn_mode']}) only. P@Top5%: the top 4 of 64 children. T1R is the ground-truth rank of the pick (the top-1 child); its ground-truth accuracy and regret (the best child's minus the pick's) are the ground truth's mean over seeds, not a retraining. "
-            f"Train s: the training job's wall seconds (Snakemake benchmark), evaluation excluded."
+            f"Train s: the train job's wall seconds (its Snakemake benchmark; the last attempt only when a job was "
+            f"resubmitted), which include its dense evaluation of the last {window} mini-batches, the same for "
+            f"every run; the evaluate_search jobs are not counted."
             + (f" Paper numbers: {sources}." if sources else ""))
     if provenance is not None:
         note += f"\n\nProduced by: {provenance}."

@@ -33,11 +33,17 @@ def pada_probabilities(config, runs, histories, outputs):
         for name, label in (("pada_data_entropy", "entropy / log N"), ("pada_data_ess", "ESS / N")):
             if name in frame:
                 bottom.plot(frame.index, frame[name], marker="o", markersize=2.5, label=label)
+        for ax, what in ((top, "path"), (bottom, "data")):
+            if not ax.lines:
+                ax.text(0.5, 0.5, f"{what} sampling off", ha="center", va="center", transform=ax.transAxes, fontsize=7)
+                ax.set_yticks([])
         top.set_title(config["searches"][run]["label"], fontsize=8)
         bottom.set_xlabel("epoch")
         bottom.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes[0][0].set_ylabel("operation probability")
     axes[1][0].set_ylabel("data distribution")
-    axes[0][-1].legend(frameon=False, fontsize=6)
-    axes[1][-1].legend(frameon=False, fontsize=6)
+    for row in axes:  # one legend per row, from a panel that has its lines
+        shown = next((ax for ax in row if ax.lines), None)
+        if shown is not None:
+            shown.legend(frameon=False, fontsize=6)
     return save(fig, outputs)

@@ -102,6 +102,19 @@ def prune(folder, keep_last: int) -> None:
         path.unlink(missing_ok=True)
 
 
+def slim(path, keys) -> None:
+    """Rewrite the checkpoint ``path`` without the method-state entries ``keys`` (state only a resume needs,
+    ``Method.resume_only``), atomically; a missing or damaged file is left alone."""
+    try:
+        state = load_checkpoint(path)
+    except WsnasError:
+        return
+    method = state.get("method", {})
+    if any(key in method for key in keys):
+        state["method"] = {k: v for k, v in method.items() if k not in keys}
+        save_atomic(state, path)
+
+
 def method_name(state: dict) -> str:
     """The method that wrote a training checkpoint (before methods were selectable: single path)."""
     return state.get("method_name", "single_path")

@@ -143,10 +143,14 @@ class Loop:
         return True
 
     def save(self) -> Path:
+        """This epoch's checkpoint; older ones lose the method's resume-only state (``Method.resume_only``),
+        which the newest two keep (the previous one is the fallback of a damaged newest)."""
         path = ckpt.epoch_path(self.checkpoint_dir, self.epoch)
         ckpt.save_atomic(self.state_dict(), path)
         if self.keep_last:
             ckpt.prune(self.checkpoint_dir, self.keep_last)
+        if self.method.resume_only and self.epoch > 2:
+            ckpt.slim(ckpt.epoch_path(self.checkpoint_dir, self.epoch - 2), self.method.resume_only)
         return path
 
     # -- one epoch -----------------------------------------------------------------------------------

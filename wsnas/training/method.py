@@ -47,6 +47,9 @@ class Method:
     OPTIONS: dict = {}
     valid_fraction: float = 0.0
     stackable: bool = False
+    #: Keys of ``state_dict()`` that only resuming training needs, not evaluation; the loop drops them from
+    #: all but the newest two checkpoints (large per-child state, e.g. DI-NAS's ``exclude_self``).
+    resume_only: tuple = ()
 
     def __init__(self, cfg: dict, data, children: list[int]):
         self.cfg, self.children = cfg, list(children)
