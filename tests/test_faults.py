@@ -99,9 +99,10 @@ def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
 
 
 def test_failing_checkpoint_writes_leave_no_half_file(tmp_path):
-    """A full disk while checkpointing (simulated with a file-size limit: writes past 16 KB fail with EFBIG):
-    the job stops with one line, no checkpoint file exists, nothing half-written is taken as valid, and a
-    rerun with space trains correctly."""
+    """A full disk while checkpointing (simulated with a file-size limit: writes past 64 KB fail with EFBIG;
+    a checkpoint here is about 130 KB, the config schema Snakemake copies while validating 16 KB): the job
+    stops with one line, no checkpoint file exists, nothing half-written is taken as valid, and a rerun
+    with space trains correctly."""
     import resource
 
     config = config_file(tmp_path)
@@ -113,7 +114,7 @@ def test_failing_checkpoint_writes_leave_no_half_file(tmp_path):
 
     def small_disk():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (16_000, 16_000))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
 
     out = subprocess.run(command(work, config, target), capture_output=True, text=True, preexec_fn=small_disk)
     assert out.returncode != 0

@@ -181,7 +181,7 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
     planned = cost.rule_counts(cost.targets(load_config(ROOT / "config" / "paper.yaml", []))["all_tables"])
     assert planned == {rule: n for rule, n in jobs.items() if rule in COSTED_RULES}
     blocks = re.split(r"\n(?=(?:local)?rule \w+:)", text)
-    gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study"}
+    gpu_rules = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "train_search", "evaluate_search"}
     seen = set()
     for block in blocks:
         m = re.match(r"(?:local)?rule (\w+):", block)

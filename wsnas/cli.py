@@ -33,7 +33,7 @@ def cmd_download(args):
 
 
 def cmd_train_supernet(args):
-    training.train_supernet(_cfg(args), args.data, args.checkpoints, args.manifest, args.dense_out, args.threads)
+    training.train_supernet(_cfg(args), args.data, args.checkpoints, args.manifest, args.dense_out, threads=args.threads)
 
 
 def cmd_train_standalone(args):

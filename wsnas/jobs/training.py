@@ -82,7 +82,7 @@ def train_search(cfg: dict, data, checkpoints, manifest, dense, history, run: st
     """One instance of search run ``run`` (``wsnas.plan.searches``): a supernet of its method, with its
     manifest, dense table and per-epoch records; a bad option names its key under ``searches.<run>``."""
     with search_keys(run):
-        train_supernet(cfg, data, checkpoints, manifest, dense, history, threads)
+        train_supernet(cfg, data, checkpoints, manifest, dense, history, threads=threads)
 
 
 @contextmanager
