@@ -58,10 +58,11 @@ def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: st
     epoch; ``dense``: their dense tables): metrics per instance and their summary per BN mode, and DI-NAS's
     Figure 3 quantities from the first mode's per-epoch rankings."""
     gt = read_ground_truth(ground_truth)
-    per_instance, per_mode = searches.run_metrics(run, accuracy, list(dense), gt, dense_mode, window)
+    matrices = {bn: [analysis.accuracy_matrix(p) for p in paths] for bn, paths in accuracy.items()}
+    per_instance, per_mode = searches.run_metrics(run, matrices, list(dense), gt, dense_mode, window)
     write_csv(per_instance, instances)
     write_csv(per_mode, summary)
-    write_csv(searches.disturbance(next(iter(accuracy.values())), interval), disturbance)
+    write_csv(searches.disturbance(run, next(iter(matrices.values())), interval), disturbance)
 
 
 # -- tables --------------------------------------------------------------------------------------------

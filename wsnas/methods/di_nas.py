@@ -127,6 +127,7 @@ class DINAS(SinglePath):
     """Single-path training whose shared layers step along their projected gradients (Eq. 6-8)."""
 
     OPTIONS = {"lambda": 1.0, "input": "positions", "control": "none", "exclude_self": False}
+    CHOICES = {"input": ("positions", "mean"), "control": ("none", "isotropic")}
     stackable = False  # forward hooks record inputs; stacked execution runs no hooks
 
     def __init__(self, cfg: dict, data, children, sampler=None):
@@ -135,18 +136,14 @@ class DINAS(SinglePath):
         self.lam = float(o["lambda"])
         if not self.lam > 0:
             raise WsnasError(f"config key method.lambda: {o['lambda']!r}; use a positive number (.inf: no projection)")
-        for key, allowed in (("input", ("positions", "mean")), ("control", ("none", "isotropic"))):
-            if o[key] not in allowed:
-                raise WsnasError(f"config key method.{key}: {o[key]!r}; use one of {', '.join(allowed)}")
         if compile_enabled(cfg["train"]["compile"]):
             raise WsnasError("config key train.compile=on: DI-NAS records layer inputs with forward hooks; set it off")
-        if not isinstance(o["exclude_self"], bool):
-            raise WsnasError(f"config key method.exclude_self: {o['exclude_self']!r}; use true or false")
         self.control = o["control"]
         self.resume_only = ("own_grams",) if o["exclude_self"] else ()
         self._shares_missing = None  # the checkpoint a resume read without the per-child shares
         self.layers = {name: LayerGram(m, o["input"], o["exclude_self"]) for name, m in self.model.named_modules()
                        if isinstance(m, (nn.Conv2d, nn.Linear))}
+        self.kinds = {name: _kind(name, layer) for name, layer in self.layers.items()}  # the diagnostics' groups
         for layer in self.layers.values():
             layer.module.register_forward_pre_hook(self._recorder(layer))
         self._ratio_sum, self._ratio_n = {}, {}
@@ -176,7 +173,7 @@ class DINAS(SinglePath):
                 gp = projected(g, layer.others(child), self.lam)
                 norm, projected_norm = g.to(torch.float64).norm(), gp.norm()
                 ratio = float(projected_norm / norm) if norm > 0 else 1.0
-                kind = _kind(name, layer)
+                kind = self.kinds[name]
                 self._ratio_sum[kind] = self._ratio_sum.get(kind, 0.0) + ratio
                 self._ratio_n[kind] = self._ratio_n.get(kind, 0) + 1
                 layer.set_gradient(gp if self.control == "none" else g.to(torch.float64) * ratio)
@@ -188,7 +185,7 @@ class DINAS(SinglePath):
         out = {f"dinas_ratio_{k}": s / self._ratio_n[k] for k, s in self._ratio_sum.items()}
         kinds = {}
         for name, layer in self.layers.items():
-            kinds.setdefault(_kind(name, layer), []).append(layer.diagnostics(self.lam))
+            kinds.setdefault(self.kinds[name], []).append(layer.diagnostics(self.lam))
         for kind, values in kinds.items():
             out[f"dinas_trace_{kind}"] = sum(v[0] for v in values) / len(values)
             out[f"dinas_min_eig_{kind}"] = min(v[1] for v in values)

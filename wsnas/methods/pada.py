@@ -96,8 +96,8 @@ class PathSampler:
 
     def __init__(self, granularity: str, seed: int):
         self.granularity = granularity
-        self.p = torch.full((N_OPS if granularity == "op" else len(CHILD_IDS),), 1 / (N_OPS if granularity == "op" else len(CHILD_IDS)),
-                            dtype=torch.float64)
+        outcomes = N_OPS if granularity == "op" else len(CHILD_IDS)
+        self.p = torch.full((outcomes,), 1 / outcomes, dtype=torch.float64)
         self.generator = torch.Generator().manual_seed(seed)
 
     def next(self) -> int:
@@ -128,17 +128,11 @@ class PADA(SinglePath):
 
     OPTIONS = {"paths": True, "data": True, "granularity": "op", "norm": "l2", "importance_weights": False,
                "schedule": "increasing"}
+    CHOICES = {"granularity": ("op", "child"), "norm": ("l2", "sum_tensors"), "schedule": ("increasing", "zero")}
     stackable = False  # per-instance samplers of children and data
 
     def __init__(self, cfg: dict, data, children, sampler=None):
-        o = {**self.OPTIONS, **{k: v for k, v in cfg["method"].items() if k != "name"}}
-        for key in ("paths", "data", "importance_weights"):
-            if not isinstance(o[key], bool):
-                raise WsnasError(f"config key method.{key}: {o[key]!r}; use true or false")
-        for key, allowed in (("granularity", ("op", "child")), ("norm", ("l2", "sum_tensors")),
-                             ("schedule", ("increasing", "zero"))):
-            if o[key] not in allowed:
-                raise WsnasError(f"config key method.{key}: {o[key]!r}; use one of {', '.join(allowed)}")
+        o = self.options_of(cfg)  # before the base class: the options choose the child sampler
         if o["paths"]:
             if cfg["train"]["child_order"] != "uniform":
                 raise WsnasError(f"config key train.child_order={cfg['train']['child_order']!r}: PA&DA's path sampling "
@@ -165,12 +159,11 @@ class PADA(SinglePath):
 
     def new_epoch(self, epoch: int) -> dict:
         self.epoch = epoch
-        size = N_OPS if self.granularity == "op" else len(CHILD_IDS)
-        self.ema = torch.zeros(size, device=self.device)
         self._index, self._scores = [], []
         record = super().new_epoch(epoch)
         if self.paths:
             p = self.path_sampler.p
+            self.ema = torch.zeros(len(p), device=self.device)  # the running norms, reset every epoch (the code)
             marginal = p if self.granularity == "op" else self._op_marginal(p)
             record |= {f"pada_p_{name}": float(v) for name, v in zip(OPERATIONS, marginal)}
         if self.data:

@@ -2,17 +2,15 @@
 the baseline, DI-NAS and its controls, and the collapse of the projected step (``../shared/specs/di-nas.md``,
 Sec. 3.3). Each producer takes the config, its input paths and the output paths."""
 
-from pathlib import Path
-
 import matplotlib
 import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from wsnas.reporting.figures import save  # noqa: E402
+from wsnas.reporting.searches import epoch_means, run_files  # noqa: E402
 from wsnas.reporting.results import read_table  # noqa: E402
 
 KINDS = ["stem", "preprocess", "depthwise", "pointwise", "head"]
@@ -58,8 +56,7 @@ def di_nas_collapse(config, runs, histories, outputs):
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(1, len(runs), figsize=(2.6 * len(runs), 2.6), sharey=True, squeeze=False)
     for ax, run, label in zip(axes[0], runs, _labels(config, runs)):
-        paths = [p for p in histories if Path(p).parts[-3] == run]
-        frame = pd.concat([read_table(p, ["epoch"]) for p in paths]).groupby("epoch").mean(numeric_only=True)
+        frame = epoch_means(run_files(histories, run))
         for kind in KINDS:
             column = f"dinas_ratio_{kind}"
             if column in frame:

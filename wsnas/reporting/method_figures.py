@@ -2,8 +2,6 @@
 per search run, and each run's scores of the 64 children against the ground truth. Each producer takes the
 config, its input paths and the output paths."""
 
-from pathlib import Path
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -13,6 +11,7 @@ import seaborn as sns  # noqa: E402
 
 from wsnas.reporting import analysis  # noqa: E402
 from wsnas.reporting.figures import save  # noqa: E402
+from wsnas.reporting.searches import run_files  # noqa: E402
 from wsnas.reporting.results import read_ground_truth, read_table  # noqa: E402
 
 
@@ -47,7 +46,7 @@ def fig11_rank_scatter(config, runs, accuracy, ground_truth, outputs):
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(rows, columns, figsize=(2.3 * columns, 2.2 * rows), sharex=True, sharey=True, squeeze=False)
     for ax, run in zip(axes.flat, runs):
-        finals = [analysis.accuracy_matrix(p).iloc[-1].values for p in accuracy if Path(p).parts[-3] == run]
+        finals = [analysis.accuracy_matrix(p).iloc[-1].values for p in run_files(accuracy, run)]
         score = np.mean(finals, axis=0)
         ax.scatter(gt, score, s=6, color="#3182bd")
         ax.set_title(config["searches"][run]["label"], fontsize=7)

@@ -38,7 +38,8 @@ def table5_methods(config: dict, summaries, instances, benchmarks: dict) -> pd.D
     per_instance = pd.concat([read_table(p, ["gt_tau"], text=("run", "bn_mode", "pick")) for p in instances],
                              ignore_index=True)
     c = config["comparison"]
-    baseline_seconds = train_seconds(benchmarks[c["baseline"]])[0] if c["baseline"] in benchmarks else np.nan
+    seconds = {run: train_seconds(paths) for run, paths in benchmarks.items()}
+    baseline_seconds = seconds[c["baseline"]][0] if c["baseline"] in seconds else np.nan
     rows = []
     for _, s in summary.iterrows():
         run = config["searches"][s["run"]]
@@ -46,13 +47,13 @@ def table5_methods(config: dict, summaries, instances, benchmarks: dict) -> pd.D
         base = per_instance[(per_instance["run"] == c["baseline"]) & (per_instance["bn_mode"] == s["bn_mode"])]
         diff = paired_difference(mine.set_index("instance")["gt_tau"], base.set_index("instance")["gt_tau"],
                                  c["bootstrap"], c["bootstrap_seed"])
-        seconds, seconds_std = train_seconds(benchmarks[s["run"]])
+        train_s, train_s_std = seconds[s["run"]]
         picks = mine["pick"].value_counts()
         quoted = paper.METHOD_RESULTS.get(run["method"]["name"]) if set(run["method"]) == {"name"} else None
         rows.append({**s.to_dict(), "label": run["label"], "method": method_label(run["method"]),
                      **{f"gt_tau_{k}": v for k, v in diff.items()}, "pick_mode": picks.index[0],
-                     "pick_mode_count": int(picks.iloc[0]), "train_s": seconds, "train_s_std": seconds_std,
-                     "train_cost_ratio": seconds / baseline_seconds, "paper": quoted[0] if quoted else "",
+                     "pick_mode_count": int(picks.iloc[0]), "train_s": train_s, "train_s_std": train_s_std,
+                     "train_cost_ratio": train_s / baseline_seconds, "paper": quoted[0] if quoted else "",
                      "paper_source": quoted[1] if quoted else "",
                      "same_benchmark": ("yes" if quoted[2] else "no") if quoted else ""})
     return pd.DataFrame(rows)

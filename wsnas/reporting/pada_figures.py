@@ -2,19 +2,16 @@
 operation probabilities of each PA&DA run, and the entropy and effective sample size of its data
 distribution. The producer takes the config, its input paths and the output paths."""
 
-from pathlib import Path
-
 import matplotlib
 import matplotlib.ticker
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from wsnas.core.space import OPERATIONS  # noqa: E402
 from wsnas.reporting.figures import save  # noqa: E402
-from wsnas.reporting.results import read_table  # noqa: E402
+from wsnas.reporting.searches import epoch_means, run_files  # noqa: E402
 
 
 def pada_probabilities(config, runs, histories, outputs):
@@ -24,8 +21,7 @@ def pada_probabilities(config, runs, histories, outputs):
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(2, len(runs), figsize=(2.8 * len(runs), 4.6), sharex="col", squeeze=False)
     for column, run in enumerate(runs):
-        frame = pd.concat([read_table(p, ["epoch"]) for p in histories if Path(p).parts[-3] == run])
-        frame = frame.groupby("epoch").mean(numeric_only=True)
+        frame = epoch_means(run_files(histories, run))
         top, bottom = axes[0][column], axes[1][column]
         for op in OPERATIONS:
             if f"pada_p_{op}" in frame:

@@ -9,17 +9,29 @@ instances (Eq. 2) and how many distinct children the instances pick. DI-NAS's Fi
 from the per-epoch rankings (``metrics.disturbance_over_interval``).
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from wsnas.errors import WsnasError
 from wsnas.reporting import analysis, metrics
-from wsnas.reporting.results import CHILDREN
+from wsnas.reporting.results import CHILDREN, read_table
 
 #: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (PA&DA's headline metric).
 TOP_FRACTION = 0.05
 #: Columns averaged over instances in a run's summary (each also gets a ``_std`` column).
 AVERAGED = ["gt_tau", "t1r", "t3r", "p_top5", "pick_gt_rank", "pick_gt_acc", "regret", "gt_tau_mean_k", "gt_tau_std_k"]
+
+
+def run_files(paths, run: str) -> list:
+    """The files of search run ``run`` among ``paths`` (results/searches/<run>/<instance>/<file>)."""
+    return [p for p in paths if Path(p).parts[-3] == run]
+
+
+def epoch_means(paths) -> pd.DataFrame:
+    """The instances' per-epoch records (``epochs.csv``) averaged over instances, indexed by epoch."""
+    return pd.concat([read_table(p, ["epoch"]) for p in paths]).groupby("epoch").mean(numeric_only=True)
 
 
 def instance_metrics(matrix: pd.DataFrame, gt_mean) -> dict:
@@ -33,11 +45,10 @@ def instance_metrics(matrix: pd.DataFrame, gt_mean) -> dict:
 
 
 def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str, window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(instances, summary) of one search run. ``accuracy``: BN mode -> the instances' accuracy tables;
-    ``dense``: the instances' dense tables, evaluated in ``dense_mode``."""
+    """(instances, summary) of one search run. ``accuracy``: BN mode -> the instances' accuracy matrices
+    (``analysis.accuracy_matrix``); ``dense``: the instances' dense tables, evaluated in ``dense_mode``."""
     rows, summary = [], []
-    for bn_mode, paths in accuracy.items():
-        matrices = [analysis.accuracy_matrix(p) for p in paths]
+    for bn_mode, matrices in accuracy.items():
         if len(matrices) < 2:
             raise WsnasError(f"config key searches.{run}.instances: S-Tau needs at least 2 instances")
         mode_rows = []
@@ -57,15 +68,16 @@ def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str,
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
 
 
-def disturbance(paths, interval: int) -> pd.DataFrame:
-    """DI-NAS's Figure 3 quantities per instance (``paths``: its per-epoch accuracy tables), over
-    ``interval`` epochs or, for a shorter run, over its epochs - 1 (the ``interval`` column says which)."""
+def disturbance(run: str, matrices, interval: int) -> pd.DataFrame:
+    """DI-NAS's Figure 3 quantities per instance of search run ``run`` (``matrices``: its per-epoch accuracy
+    matrices), over ``interval`` epochs or, for a shorter run, over its epochs - 1 (the ``interval`` column
+    says which)."""
     frames = []
-    for i, path in enumerate(paths):
-        matrix = analysis.accuracy_matrix(path)
+    for i, matrix in enumerate(matrices):
         used = min(interval, len(matrix) - 1)
         if used < 1:
-            raise WsnasError(f"results file {path}: one evaluated epoch; Figure 3 needs two (train the run longer)")
+            raise WsnasError(f"search run {run}, instance {i}: one evaluated epoch; Figure 3 needs two "
+                             f"(raise config key searches.{run}.epochs)")
         frames.append(pd.DataFrame(metrics.disturbance_over_interval(matrix.values, used)).assign(instance=i, interval=used))
     return pd.concat(frames, ignore_index=True)
 

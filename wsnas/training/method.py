@@ -42,9 +42,12 @@ class StepResult(NamedTuple):
 
 class Method:
     """Base class of the protocol. ``children``: indices into ``wsnas.core.space.CHILD_IDS``;
-    ``OPTIONS``: the method's options (config section ``method``) and their defaults, as ``self.options``."""
+    ``OPTIONS``: the method's options (config section ``method``) and their defaults, as ``self.options``;
+    ``CHOICES``: the allowed values of those that take one of a few."""
 
     OPTIONS: dict = {}
+    #: The allowed values of options that take one of a few (``options_of`` checks them).
+    CHOICES: dict = {}
     valid_fraction: float = 0.0
     stackable: bool = False
     #: Keys of ``state_dict()`` that only resuming training needs, not evaluation; the loop drops them from
@@ -53,13 +56,26 @@ class Method:
 
     def __init__(self, cfg: dict, data, children: list[int]):
         self.cfg, self.children = cfg, list(children)
+        self.options = self.options_of(cfg)
+
+    @classmethod
+    def options_of(cls, cfg: dict) -> dict:
+        """``OPTIONS`` with config section ``method``'s values over them, checked: every key is an option, an
+        option whose default is a boolean gets a boolean, and one listed in ``CHOICES`` one of its values
+        (one line naming the key otherwise)."""
         given = {k: v for k, v in cfg["method"].items() if k != "name"}
         for key in given:
-            if key not in self.OPTIONS:
-                known = ", ".join(self.OPTIONS) or "none"
+            if key not in cls.OPTIONS:
+                known = ", ".join(cls.OPTIONS) or "none"
                 raise WsnasError(f"config key method.{key}: method {cfg['method']['name']!r} has no such option "
                                  f"(its options: {known})")
-        self.options = {**self.OPTIONS, **given}
+        options = {**cls.OPTIONS, **given}
+        for key, value in options.items():
+            if isinstance(cls.OPTIONS[key], bool) and not isinstance(value, bool):
+                raise WsnasError(f"config key method.{key}: {value!r}; use true or false")
+            if key in cls.CHOICES and value not in cls.CHOICES[key]:
+                raise WsnasError(f"config key method.{key}: {value!r}; use one of {', '.join(cls.CHOICES[key])}")
+        return options
 
     def new_epoch(self, epoch: int) -> dict:
         """Before epoch ``epoch`` (0-based): schedules, train mode. Returns entries of the epoch's record."""
