@@ -58,7 +58,8 @@ def kind(job) -> str:
         return "study: dense runs (Figs 5, 7, 8, 9)"
     if rule == "evaluate_search":
         return f"evaluate_search: {job['wildcards'].get('bn', '')}"
-    if rule in ("train_supernet", "train_ground_truth", "evaluate_subnets", "finetune", "prepare_data", "train_search"):
+    if rule in ("train_supernet", "train_ground_truth", "evaluate_subnets", "finetune", "prepare_data", "train_search",
+                "retrain_child"):
         return rule
     return "metrics, tables, figures, reports"
 

@@ -150,6 +150,13 @@ def supernet_rate(cfg, data, device, compiled=False):
     return data.n_train / timed(trainer.train_epoch, device, warm_up=warm_up)
 
 
+def method_rate(cfg, data, device):
+    """Images/s of one epoch of any method (``method.name``) after one warm-up epoch (a method without a child
+    sampler, DARTS, trains every operation in each step)."""
+    trainer = Loop(cfg, data, Path("/nonexistent"))
+    return data.n_train / timed(trainer.train_epoch, device, warm_up=trainer.train_epoch)
+
+
 def eval_rate(cfg, data, shared, device):
     """Child-images/s of evaluating all 64 children (``shared``: the stem and first-cell cache)."""
     model = WeightSharingNet(cfg["model"], cfg["sharing"]).to(device, memory_format=data.memory_format)
@@ -233,6 +240,32 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
          lambda: supernet_rate(merged(uniform_cfg, method={"name": "pada"}), _data(sup_prepared, fast_cfg, device, True), device),
          train_flops, "method.name=pada (Lu et al.), both uniform children; the timed epoch samples paths and "
          "data (issue 17: <= 1.10x)")
+    darts = {variant: merged(uniform_cfg, method={"name": "darts", "variant": variant})
+             for variant in ("first_order", "second_order", "amended")}
+    first_order = case("DARTS first order (mixed operations) vs single path", "img/s", lambda: supernet["fast"],
+                       lambda: method_rate(darts["first_order"], _data(sup_prepared, fast_cfg, device, True), device),
+                       train_flops, "method.name=darts: every operation of every edge in each step, half the "
+                       "images train alpha (Liu et al.)")
+    second_order = case("DARTS second order vs first order", "img/s", lambda: first_order["fast"],
+                        lambda: method_rate(darts["second_order"], _data(sup_prepared, fast_cfg, device, True), device),
+                        train_flops, "the unrolled step, exact Hessian products (issue 16)")
+    amended = case("DARTS amended vs first order", "img/s", lambda: first_order["fast"],
+                   lambda: method_rate(darts["amended"], _data(sup_prepared, fast_cfg, device, True), device),
+                   train_flops, "Bi et al. Eq. 6, exact Hessian products")
+    case("DARTS amended vs second order", "img/s", lambda: second_order["fast"], lambda: amended["fast"], train_flops,
+         "issue 16 asks <= 1x second order's step time (ratio >= 1); Eq. 6 chains two Hessian products, DARTS one")
+    # DCNAS (Pan et al.): at 200 epochs the timed epoch lies in the warm-up (plain steps on random copies);
+    # with no warm-up and long slot phases, in slot 0's Eq. 8 pairs (two children's passes, meta steps)
+    dcnas_plain = merged(uniform_cfg, method={"name": "dcnas"})
+    dcnas_pairs = merged(uniform_cfg, method={"name": "dcnas", "warmup_epochs": 0.0, "layer_epochs": 8.0,
+                                              "schedule_epochs": 0})
+    uniform = supernet_rate(uniform_cfg, _data(sup_prepared, fast_cfg, device, True), device)
+    case("DCNAS plain phase vs single path", "img/s", lambda: uniform,
+         lambda: method_rate(dcnas_plain, _data(sup_prepared, fast_cfg, device, True), device), train_flops,
+         "method.name=dcnas, M = 2: one child per step on its copies (issue 15: the whole method <= 1.3x)")
+    case("DCNAS Eq. 8 paired phase vs single path", "img/s", lambda: uniform,
+         lambda: method_rate(dcnas_pairs, _data(sup_prepared, fast_cfg, device, True), device), train_flops,
+         "two children per step and a meta step every 20; 36 of the paper's 200 epochs")
     evaluation = case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
                       lambda: eval_rate(naive_cfg, naive, False, device),
                       lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),

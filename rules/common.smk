@@ -8,9 +8,10 @@ from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
 from wsnas.jobs.common import checkpoint_folder, runtime
 from wsnas.methods import method_target
+from wsnas.plan.retrain import retrain_config, retrain_jobs, retrain_seeds
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
-from wsnas.plan.searches import evaluation_config, every_epoch, runs_of_method, search_config, search_runs
+from wsnas.plan.searches import evaluation_config, every_epoch, remedy_runs, runs_of_method, search_config, search_runs
 from wsnas.plan.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from wsnas.reporting.tables import provenance
@@ -21,6 +22,7 @@ try:  # one line naming the bad key, before any job starts
     method_target(config["method"]["name"])
     STUDY_RUNS = study_runs(config)
     SEARCHES = search_runs(config)
+    REMEDIES = remedy_runs(config)
     REUSE = all_reuse(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
@@ -46,6 +48,7 @@ wildcard_constraints:
     chunk=r"\d+",
     run=r"[A-Za-z0-9_.\-]+",
     epoch=r"\d+",
+    child=r"[1-4]{3}",
 
 
 def instances(experiment):
@@ -218,19 +221,43 @@ def search_evaluation_config(w):
 
 def search_metric_inputs(w):
     """accuracy_<bn>: the instances' accuracy tables in each BN mode of ``comparison.bn_modes``; dense: their
-    dense tables; the ground truth."""
+    dense tables; history: their epoch records (DARTS's alpha); the ground truth."""
     return {**{f"accuracy_{bn}": search_files(w.search, f"accuracy_{bn}.csv") for bn in BN_MODES},
-            "dense": search_files(w.search, "dense.csv"), "ground_truth": GT_SUMMARY}
+            "dense": search_files(w.search, "dense.csv"), "history": search_files(w.search, "epochs.csv"),
+            "ground_truth": GT_SUMMARY}
 
 
-#: What search_metrics reads besides its inputs: the BN modes, the dense-evaluation mode and window, and
-#: DI-NAS's Figure 3 interval.
+#: What search_metrics reads besides its inputs: the BN modes, the dense-evaluation mode and window,
+#: DI-NAS's Figure 3 interval and how many children per instance final retraining trains.
 SEARCH_METRIC_PARAMS = {"bn_modes": BN_MODES, "dense_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
-                        "interval": config["comparison"]["interval"]}
+                        "interval": config["comparison"]["interval"], "top_k": config["retrain"]["top_k"]}
 
 
 def search_metric_files(name):
     return expand("results/metrics/searches/{run}/{name}.csv", run=SEARCHES, name=name)
+
+
+#: What remedy_metrics reads besides its inputs: the run, the BN mode its dense rows were evaluated in, the window
+#: and how many children per instance final retraining trains.
+REMEDY_METRIC_PARAMS = {"run": lambda w: w.run, "bn_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
+                        "top_k": config["retrain"]["top_k"]}
+
+
+def comparison_metric_files(name):
+    """A metric file of every row of Table 5: the search runs' and seed 002's remedies' (comparison.studies)."""
+    return search_metric_files(name) + expand("results/metrics/remedies/{run}/{name}.csv", run=REMEDIES, name=name)
+
+
+def table5_inputs():
+    """Every row's metrics, the train jobs' benchmark files (the measured cost) and the final retraining."""
+    return {"summaries": comparison_metric_files("summary"), "instances": comparison_metric_files("instances"),
+            "benchmarks": search_benchmarks() + remedy_benchmarks(), "retrain": "results/metrics/retrain.csv"}
+
+
+def remedy_benchmarks():
+    """The Snakemake benchmark files of the train jobs of every remedy in Table 5."""
+    return [f for run in REMEDIES
+            for f in expand("results/benchmarks/train_study/{run}/{i}.tsv", run=run, i=range(STUDY_RUNS[run]["instances"]))]
 
 
 def search_benchmarks():
@@ -244,3 +271,24 @@ BASELINE = config["comparison"]["baseline"]
 DI_NAS_RUNS = runs_of_method(config, "di_nas")
 #: PA&DA's figure draws these runs (none: not built).
 PADA_RUNS = runs_of_method(config, "pada")
+#: DARTS's figures draw these runs (none: not built).
+DARTS_RUNS = runs_of_method(config, "darts")
+#: DCNAS's sharing figure draws these runs (none: not built).
+DCNAS_RUNS = runs_of_method(config, "dcnas")
+
+
+# -- final retraining of the picks (rules/retrain.smk; wsnas.plan.retrain) --
+RETRAIN_PICKS = "results/retrain/picks.csv"
+
+
+def retrain_job_config(w):
+    return retrain_config(config, w.child, int(w.seed))
+
+
+def retrain_inputs(w):
+    """After the checkpoint retrain_picks: every search run's picks and, for each distinct picked child and
+    retraining seed, the table holding its retraining (the ground truth's when it is the same network)."""
+    import pandas as pd
+
+    picks = pd.read_csv(checkpoints.retrain_picks.get().output[0], dtype={"child": str})
+    return {"picks": RETRAIN_PICKS, "results": sorted(set(retrain_jobs(config, picks["child"]).values()))}

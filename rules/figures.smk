@@ -217,6 +217,57 @@ rule pada_probabilities:
         "../workflow/scripts/pada_probabilities.py"
 
 
+rule darts_alpha:
+    localrule: True
+    input:
+        histories=[f for run in DARTS_RUNS for f in search_files(run, "epochs.csv")],
+    output:
+        figure_output("darts_alpha", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=DARTS_RUNS,
+    log:
+        "results/logs/darts_alpha.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/darts_alpha.py"
+
+
+rule darts_pick_rank:
+    localrule: True
+    input:
+        **with_ground_truth(histories=[f for run in DARTS_RUNS for f in search_files(run, "epochs.csv")]),
+    output:
+        figure_output("darts_pick_rank", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=DARTS_RUNS,
+    log:
+        "results/logs/darts_pick_rank.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/darts_pick_rank.py"
+
+
+rule dcnas_sharing:
+    localrule: True
+    input:
+        tables=[f for run in DCNAS_RUNS for f in search_files(run, "sharing.csv")],
+    output:
+        figure_output("dcnas_sharing", SEC_METHODS),
+    params:
+        config=config_sections("searches"),
+        runs=DCNAS_RUNS,
+    log:
+        "results/logs/dcnas_sharing.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/dcnas_sharing.py"
+
+
 rule all_figures:
     localrule: True
     input:
@@ -231,3 +282,5 @@ rule all_figures:
         (rules.fig10_methods.output, rules.fig11_rank_scatter.output) if SEARCHES else [],
         (rules.di_nas_disturbance.output, rules.di_nas_collapse.output) if DI_NAS_RUNS else [],
         rules.pada_probabilities.output if PADA_RUNS else [],
+        (rules.darts_alpha.output, rules.darts_pick_rank.output) if DARTS_RUNS else [],
+        rules.dcnas_sharing.output if DCNAS_RUNS else [],

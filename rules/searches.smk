@@ -44,13 +44,31 @@ rule evaluate_search:
         "../workflow/scripts/evaluate_search.py"
 
 
+rule search_sharing:
+    """The sharing state one instance of a method that learns one (DCNAS) ends with: each child's copy per
+    slot and operation."""
+    input:
+        data=DATA,
+        manifest="results/searches/{search}/{instance}/manifest.json",
+    output:
+        "results/searches/{search}/{instance}/sharing.csv",
+    params:
+        job=lambda w: runtime(search_job_config(w)),
+    log:
+        "results/logs/search_sharing/{search}/{instance}.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../workflow/scripts/search_sharing.py"
+
+
 rule search_metrics:
     """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode; DI-NAS's Figure 3 quantities."""
     localrule: True
     input:
         unpack(search_metric_inputs),
     output:
-        **metric_outputs("searches/{search}", "instances", "summary", "disturbance"),
+        **metric_outputs("searches/{search}", "instances", "summary", "disturbance", "picks"),
     params:
         run=lambda w: w.search,
         **SEARCH_METRIC_PARAMS,
@@ -60,3 +78,21 @@ rule search_metrics:
         "../envs/analysis.yaml"
     script:
         "../workflow/scripts/search_metrics.py"
+
+
+rule remedy_metrics:
+    """Seed 002's remedy ``run`` (comparison.studies) as a row of Table 5: metrics of its final dense rows, picks."""
+    localrule: True
+    input:
+        dense=lambda w: study_tables(w.run),
+        ground_truth=GT_SUMMARY,
+    output:
+        **metric_outputs("remedies/{run}", "instances", "summary", "picks"),
+    params:
+        **REMEDY_METRIC_PARAMS,
+    log:
+        "results/logs/remedy_metrics/{run}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../workflow/scripts/remedy_metrics.py"

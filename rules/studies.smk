@@ -11,6 +11,8 @@ rule train_study:
         reuse=reuse_params,
     log:
         "results/logs/train_study/{run}/{instance}.log",
+    benchmark:
+        "results/benchmarks/train_study/{run}/{instance}.tsv"
     conda:
         "../envs/train.yaml"
     script:

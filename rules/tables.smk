@@ -89,13 +89,11 @@ rule table4_prefix_details:
 rule table5_methods:
     localrule: True
     input:
-        summaries=search_metric_files("summary"),
-        instances=search_metric_files("instances"),
-        benchmarks=search_benchmarks(),
+        **table5_inputs(),
     output:
         table_output("table5_methods", SEC_METHODS),
     params:
-        **report_params("searches", "comparison", "studies", "evaluate"),
+        **report_params("searches", "comparison", "studies", "evaluate", "retrain", "model", "data"),
     log:
         "results/logs/table5_methods.log",
     conda:

@@ -20,7 +20,7 @@ SNAKEFILE = ROOT / "Snakefile"
 TEST_CONFIG = ROOT / "config" / "test.yaml"
 #: The rules whose jobs the cost model (wsnas.plan.cost) counts: every training and evaluation rule.
 COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune", "train_search",
-                "evaluate_search"}
+                "evaluate_search", "retrain_child"}
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 #: The environment of a ``python -m wsnas`` subprocess: the checkout's package first.
 CLI_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from bench.speed import main
 
 
@@ -13,7 +15,13 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
     low, high = result["child_forward_mflops_min_max"]
     assert 0 < low < result["child_forward_mflops_mean"] < high  # children differ in cost ('111' < '333')
     cases = {c["case"].split(",")[0].split(":")[0]: c for c in result["cases"]}
-    assert set(cases) == {"standalone", "supernet training", "all-64 evaluation (8 images)"}
+    assert set(cases) == {"standalone", "supernet training", "all-64 evaluation (8 images)",
+                          "DARTS first order (mixed operations) vs single path", "DARTS second order vs first order",
+                          "DARTS amended vs first order", "DARTS amended vs second order",
+                          "DCNAS plain phase vs single path", "DCNAS Eq. 8 paired phase vs single path"}
+    by_name = {c["case"]: c for c in result["cases"]}  # ratios of one run: a ratio of ratios is consistent
+    amended, second = by_name["DARTS amended vs first order"], by_name["DARTS second order vs first order"]
+    assert by_name["DARTS amended vs second order"]["ratio"] == pytest.approx(amended["fast"] / second["fast"])
     for case in result["cases"]:
         assert case["naive"] > 0 and case["fast"] > 0
         assert abs(case["ratio"] - case["fast"] / case["naive"]) < 1e-9

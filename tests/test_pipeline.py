@@ -77,12 +77,18 @@ def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(dem
     files, each paired with the baseline's 2 instances; DI-NAS's figures and diagnostics exist."""
     from wsnas.reporting.analysis import accuracy_matrix
     from wsnas.reporting.metrics import gt_tau
-    from wsnas.reporting.results import read_ground_truth
+    from wsnas.reporting.results import CHILDREN, read_ground_truth
 
     table = pd.read_csv(demo_run / "reports/tables/table5_methods.csv").set_index(["run", "bn_mode"])
     cfg = load_config(ROOT / "config/test.yaml")
-    assert sorted(table.index) == sorted((r, b) for r in cfg["searches"] for b in cfg["comparison"]["bn_modes"])
+    remedies = [(r, cfg["evaluate"]["bn_mode"]) for r in cfg["comparison"]["studies"]]
+    assert sorted(table.index) == sorted([(r, b) for r in cfg["searches"] for b in cfg["comparison"]["bn_modes"]] + remedies)
     gt = read_ground_truth(demo_run / "results/ground_truth/summary.csv")
+    for run, bn in remedies:
+        finals = [pd.read_csv(demo_run / f"results/studies/{run}/{i}/dense.csv").iloc[-1][CHILDREN].to_numpy(dtype=float)
+                  for i in range(2)]
+        assert table.loc[(run, bn), "gt_tau"] == pytest.approx(sum(gt_tau(f, gt) for f in finals) / 2)
+    table = table.drop(remedies)
     for (run, bn), row in table.iterrows():
         finals = [accuracy_matrix(demo_run / f"results/searches/{run}/{i}/accuracy_{bn}.csv").iloc[-1].values for i in range(2)]
         assert row["gt_tau"] == pytest.approx(sum(gt_tau(f, gt) for f in finals) / 2)
@@ -93,6 +99,27 @@ def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(dem
     assert "dinas_ratio_stem" in epochs["di_nas"] and "dinas_ratio_stem" not in epochs["baseline"]
     pada = pd.read_csv(demo_run / "results/searches/pada/0/epochs.csv")
     assert pada["pada_p_max_pool_3x3"].iloc[0] == 0.25 and pada["pada_data_ess"].iloc[0] == pytest.approx(1.0)
+
+
+def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_settings_match(demo_run):
+    """config/test.yaml retrains for 3 epochs (the ground truth trains 2): each distinct picked child trains
+    once per seed, however many runs picked it; with the ground truth's settings nothing trains, and the
+    retraining results are read from the ground truth's tables."""
+    picks = pd.read_csv(demo_run / "results/retrain/picks.csv", dtype={"child": str})
+    assert len(picks) > picks["child"].nunique()  # some child is picked more than once
+    trained = sorted(p.parent.name for p in (demo_run / "results/retrain").glob("*/seed0.csv"))
+    assert trained == sorted(picks["child"].unique())
+    retrained = pd.read_csv(demo_run / "results/metrics/retrain.csv", dtype={"child": str})
+    assert set(retrained["source"]) == {"retrained"} and len(retrained) == len(picks)
+    table = pd.read_csv(demo_run / "reports/tables/table5_methods.csv").set_index(["run", "bn_mode"])
+    assert table["retrained_acc"].notna().all()
+    same = config_file(demo_run, "same.yaml", retrain={"epochs": None, "seeds": None})
+    result = snakemake(demo_run, "-n", "reports/tables/table5_methods.md", config=same)
+    jobs = planned_jobs(result.stdout)
+    assert "retrain_child" not in jobs and jobs.get("retrain_results") == 1, jobs
+    remedies = (demo_run / "reports/paper_comparison.md").read_text().split("## Remedies")[1]
+    for label in table["label"].unique():
+        assert f"| {label} |" in remedies
 
 
 def test_snakemake_report_bundles_every_table_and_figure(demo_run):

@@ -399,7 +399,7 @@ def test_one_script_per_rule_named_like_it_and_report_rules_are_local():
     lines, and each report rule (analysis environment) is a local rule with a caption for what it reports."""
     rules = {}
     for smk in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]:
-        for match in re.finditer(r"^rule (\w+):\n((?:    .*\n|\n(?=    ))*)", smk.read_text(), re.M):
+        for match in re.finditer(r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n(?=    ))*)", smk.read_text(), re.M):
             rules[match.group(1)] = match.group(2)
     scripted = {name: re.search(r'script:\n\s+"\.\./workflow/scripts/(\w+)\.py"', body) for name, body in rules.items()}
     assert {name for name, m in scripted.items() if m} == {p.stem for p in (ROOT / "workflow" / "scripts").glob("*.py")}

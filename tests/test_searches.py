@@ -109,9 +109,13 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
             dense.append(_dense_file(folder / "dense.csv", gt + rng.normal(0, 0.2, (3, 64))))
             (tmp_path / "bench" / run).mkdir(parents=True, exist_ok=True)
             (tmp_path / "bench" / run / f"{i}.tsv").write_text(f"s\th:m:s\tmax_rss\n{10.0 * (2 if run == 'di_nas' else 1) + i}\t0:00:10\t1\n")
-        names = {k: tmp_path / "metrics" / run / f"{k}.csv" for k in ("instances", "summary", "disturbance")}
+        names = {k: tmp_path / "metrics" / run / f"{k}.csv" for k in ("instances", "summary", "disturbance", "picks")}
         names["instances"].parent.mkdir(parents=True)
-        reports.search_metrics(run, acc, dense, tmp_path / "gt.csv", "running", 2, 2, **names)
+        reports.search_metrics(run, acc, dense, tmp_path / "gt.csv", "running", 2, 2, 3, **names)
+        picks = pd.read_csv(names["picks"], dtype={"child": str})
+        assert len(picks) == s["instances"] * 2 * 3
+        top = picks[(picks["bn_mode"] == "running") & (picks["instance"] == 0)].sort_values("rank")["child"]
+        assert list(top) == [CHILDREN[c] for c in np.argsort(-finals[run, 0])[:3]]
         files[run] = names
         disturbance = pd.read_csv(names["disturbance"])
         assert set(disturbance["interval"]) == {min(2, epochs - 1)}

@@ -8,4 +8,5 @@ from wsnas.jobs import common, reports  # noqa: E402
 s = snakemake  # noqa: F821
 common.run(s.log, reports.paper_comparison,
            config=s.params.config, table_files=list(s.input.tables), ground_truth=s.input.ground_truth,
-           accuracy=list(s.input.accuracy), outputs=list(s.output), provenance=s.params.provenance)
+           accuracy=list(s.input.accuracy), outputs=list(s.output), provenance=s.params.provenance,
+           methods=s.input.get("methods"))

@@ -8,4 +8,5 @@ from wsnas.jobs import common, reports  # noqa: E402
 s = snakemake  # noqa: F821
 common.run(s.log, reports.table5_methods,
            config=s.params.config, summaries=list(s.input.summaries), instances=list(s.input.instances),
-           benchmarks=list(s.input.benchmarks), outputs=list(s.output), provenance=s.params.provenance)
+           benchmarks=list(s.input.benchmarks), retrain=s.input.retrain, outputs=list(s.output),
+           provenance=s.params.provenance)

@@ -4,12 +4,15 @@ only ``wsnas.reporting`` and ``wsnas.plan``. The figure jobs are the producers o
 ``wsnas.reporting.figures`` (Figures 2-3) and ``wsnas.reporting.study_figures`` (Figures 4-9) themselves,
 which take the config, their input paths and the output paths; they alone import matplotlib."""
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
 from wsnas.reporting import analysis, comparison, methods_table, searches, study_tables, tables
-from wsnas.reporting.results import read_ground_truth, write_csv
+from wsnas.reporting.results import read_ground_truth, read_table, write_csv
+
+log = logging.getLogger("wsnas")
 
 
 # -- metrics -------------------------------------------------------------------------------------------
@@ -53,16 +56,65 @@ def study_metrics(dense, ground_truth, window: int, output) -> None:
 
 
 def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: str, window: int, interval: int,
-                   instances, summary, disturbance) -> None:
+                   top_k: int, instances, summary, disturbance, picks, history=()) -> None:
     """One search run (``accuracy``: BN mode -> its instances' accuracy tables, the first mode's at every
-    epoch; ``dense``: their dense tables): metrics per instance and their summary per BN mode, and DI-NAS's
-    Figure 3 quantities from the first mode's per-epoch rankings."""
+    epoch; ``dense``: their dense tables; ``history``: their ``epochs.csv``): metrics per instance and their
+    summary per BN mode, and per ``searches.ALPHA`` ranking when the method records architecture parameters
+    (DARTS), DI-NAS's Figure 3 quantities from the first mode's per-epoch rankings, and the ``top_k``
+    children of each instance and mode that final retraining trains."""
     gt = read_ground_truth(ground_truth)
     matrices = {bn: [analysis.accuracy_matrix(p) for p in paths] for bn, paths in accuracy.items()}
+    alphas = [searches.alpha_matrix(p) for p in history]
+    if alphas and all(a is not None for a in alphas):
+        matrices[searches.ALPHA] = alphas
     per_instance, per_mode = searches.run_metrics(run, matrices, list(dense), gt, dense_mode, window)
     write_csv(per_instance, instances)
     write_csv(per_mode, summary)
     write_csv(searches.disturbance(run, next(iter(matrices.values())), interval), disturbance)
+    write_csv(searches.top_picks(run, matrices, top_k), picks)
+
+
+def remedy_metrics(run: str, dense, ground_truth, bn_mode: str, window: int, top_k: int, instances, summary,
+                   picks) -> None:
+    """Seed 002's remedy ``run`` (a study run) as a method: each instance's ranking is its final dense row
+    (``bn_mode``: the mode it was evaluated in); the metrics and picks of a search run
+    (``wsnas.reporting.searches``)."""
+    gt = read_ground_truth(ground_truth)
+    final = [analysis.dense_matrix(p).iloc[[-1]] for p in dense]
+    per_instance, per_mode = searches.run_metrics(run, {bn_mode: final}, list(dense), gt, bn_mode, window)
+    write_csv(per_instance, instances)
+    write_csv(per_mode, summary)
+    write_csv(searches.top_picks(run, {bn_mode: final}, top_k), picks)
+
+
+def retrain_picks(picks, output) -> None:
+    """Every search run's picks (``picks``: their picks.csv files) in one table: the checkpoint that tells the
+    DAG which children final retraining needs."""
+    write_csv(pd.concat([pd.read_csv(p, dtype={"child": str}) for p in picks], ignore_index=True), output)
+
+
+def retrain_results(picks, results, seeds, output) -> None:
+    """The retrained accuracy (last epoch) of every pick and seed. ``results``: the tables holding the
+    retrainings, the retraining jobs' own or the ground truth's chunks, which a path's ``seed<n>`` names."""
+    import re
+
+    final = {}
+    for path in results:
+        seed = int(re.search(r"seed(\d+)", str(path)).group(1))
+        table = read_table(path, ["child", "epoch", "accuracy"])
+        source = "ground truth" if "ground_truth" in Path(path).parts else "retrained"
+        for child, rows in table.groupby("child"):
+            final[(child, seed)] = (float(rows.sort_values("epoch")["accuracy"].iloc[-1]), source)
+    chosen = pd.read_csv(picks, dtype={"child": str})
+    rows = []
+    for child in sorted(chosen["child"].unique()):
+        for seed in seeds:
+            accuracy, source = final[(child, seed)]
+            if source == "ground truth":
+                log.info("child %s, seed %d: the ground truth's run (the same settings), not retrained", child, seed)
+            rows += [{**pick, "seed": seed, "accuracy": accuracy, "source": source}
+                     for pick in chosen[chosen["child"] == child].to_dict("records")]
+    write_csv(pd.DataFrame(rows), output)
 
 
 # -- tables --------------------------------------------------------------------------------------------
@@ -91,24 +143,27 @@ def table4_prefix_details(config: dict, metrics, outputs, provenance=None) -> No
     tables.write_table(frame, outputs, provenance, config["studies"]["window"])
 
 
-def table5_methods(config: dict, summaries, instances, benchmarks, outputs, provenance=None) -> None:
-    """Table 5 (``benchmarks``: the train jobs' Snakemake benchmark files .../<run>/<instance>.tsv)."""
+def table5_methods(config: dict, summaries, instances, benchmarks, outputs, retrain=None, provenance=None) -> None:
+    """Table 5 (``benchmarks``: the train jobs' Snakemake benchmark files .../<run>/<instance>.tsv;
+    ``retrain``: the final retraining's results)."""
     by_run = {}
     for path in benchmarks:
         by_run.setdefault(Path(path).parent.name, []).append(path)
-    frame = methods_table.table5_methods(config, summaries, instances, by_run)
+    frame = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
     methods_table.write_table5(frame, config, outputs, provenance)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------
-def paper_comparison(config: dict, table_files, ground_truth, accuracy, outputs, provenance: str) -> None:
+def paper_comparison(config: dict, table_files, ground_truth, accuracy, outputs, provenance: str, methods=None) -> None:
     """Every number of Tables 1-4 (``table_files``: their CSVs, long form) with the paper's and a verdict; with
     ``reference.ground_truth`` set, our ground truth and each experiment's final GT-Tau (``accuracy``: the
-    accuracy tables results/supernet/<experiment>/<instance>/accuracy.csv) against the reference too."""
+    accuracy tables results/supernet/<experiment>/<instance>/accuracy.csv) against the reference too; with
+    ``methods`` (Table 5's CSV), the "Remedies" section."""
     compared = comparison.compare(comparison.read_tables(table_files))
     reference_md = ""
     if config["reference"]["ground_truth"]:
         finals = {exp["label"]: [analysis.accuracy_matrix(p).iloc[-1].values for p in accuracy if Path(p).parts[-3] == name]
                   for name, exp in config["experiments"].items()}
         reference_md = comparison.reference_section(config, read_ground_truth(ground_truth), finals)
-    comparison.write_report(config, provenance, compared, outputs, reference_md)
+    remedies_md = comparison.remedies_section(methods) if methods else ""
+    comparison.write_report(config, provenance, compared, outputs, reference_md, remedies_md)

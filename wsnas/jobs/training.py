@@ -106,6 +106,23 @@ def evaluate_search(cfg: dict, data, manifest, output, last_only: bool, threads=
     evaluate_checkpoints(cfg, data, {max(paths): paths[max(paths)]} if last_only else paths, output, threads)
 
 
+def search_sharing(cfg: dict, data, manifest, output, threads=None) -> None:
+    """The sharing state a method learned (``sharing_table()``, DCNAS's copy of every child per slot and
+    operation) at a search instance's last epoch."""
+    from wsnas.training import manifest as manifests, runtime
+    from wsnas.training.checkpoint import checked_method_state, load_checkpoint
+    from wsnas.training.method import build
+
+    paths = manifests.read(manifest)["paths"]
+    path = paths[max(paths)]
+    method = build(cfg, runtime.device_data(cfg, data, threads), children_or_all())
+    why = f"not by config key method.name {cfg['method']['name']!r}; pass the config it was trained with"
+    method.load_state_dict(checked_method_state(load_checkpoint(path), path, cfg["method"]["name"], why), path)
+    if not hasattr(method, "sharing_table"):
+        raise WsnasError(f"config key method.name {cfg['method']['name']!r}: the method learns no sharing state")
+    write_csv(method.sharing_table(), output)
+
+
 def train_ground_truth(cfg: dict, data, checkpoints, output, stack: int | None = None, threads=None) -> None:
     """Children trained alone from scratch, evaluated after every epoch (child, epoch, accuracy, loss);
     ``stack`` of them at a time as one batched computation (default: ``ground_truth.stack``)."""
@@ -114,6 +131,12 @@ def train_ground_truth(cfg: dict, data, checkpoints, output, stack: int | None =
     from wsnas.training.drivers import train_standalone
 
     write_csv(train_standalone(cfg, runtime.device_data(cfg, data, threads), checkpoints, stack=stack), output)
+
+
+def retrain_child(cfg: dict, data, checkpoints, output, threads=None) -> None:
+    """Final retraining: one picked child (``train.children``) alone from scratch, evaluated after every epoch
+    (child, epoch, accuracy, loss), with per-epoch checkpoints as the ground truth's (``wsnas.plan.retrain``)."""
+    train_ground_truth(cfg, data, checkpoints, output, stack=1, threads=threads)
 
 
 def train_study(cfg: dict, data, checkpoints, output, reuse=(), threads=None) -> None:

@@ -7,7 +7,8 @@ from wsnas.errors import WsnasError
 
 #: Registered methods: config name -> "module:Class".
 METHODS = {"single_path": "wsnas.methods.single_path:SinglePath", "di_nas": "wsnas.methods.di_nas:DINAS",
-           "pada": "wsnas.methods.pada:PADA"}
+           "pada": "wsnas.methods.pada:PADA", "darts": "wsnas.methods.darts:DARTS",
+           "dcnas": "wsnas.methods.dcnas:DCNAS"}
 
 
 def method_target(name: str) -> str:

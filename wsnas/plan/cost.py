@@ -34,6 +34,7 @@ import yaml
 
 from wsnas.data.sizes import split_sizes
 from wsnas.errors import WsnasError
+from wsnas.plan.retrain import retrain_config
 from wsnas.plan.reuse import study_networks, study_reuse
 from wsnas.plan.runs import ground_truth_config, run_config
 from wsnas.plan.searches import evaluation_config, every_epoch, search_config
@@ -141,11 +142,21 @@ def evaluate_search(config: dict, search: str, instance: str, bn: str) -> Work:
     return work
 
 
+def retrain_child(config: dict, child: str, seed: str) -> Work:
+    """One picked child trained alone and evaluated after every epoch. Snakemake plans these jobs only after
+    the searches (a checkpoint), so a projection made before counts none; with the ground truth's settings
+    (the default) there are none (``wsnas.plan.retrain``)."""
+    cfg = retrain_config(config, child, int(seed))
+    work = Work(standalone=_train_images(cfg))
+    work.add_eval(1, cfg["train"]["epochs"] * _n_test(config))
+    return work
+
+
 #: rule -> its job's work, from the configuration and the job's wildcards (strings, as Snakemake gives them).
 WORK = {f.__name__: f for f in (train_supernet, evaluate_subnets, train_ground_truth, train_study, finetune, train_search,
-                                evaluate_search)}
+                                evaluate_search, retrain_child)}
 #: Non-local rules that cost seconds.
-CHEAP = {"prepare_data"}
+CHEAP = {"prepare_data", "search_sharing"}
 #: The rule whose jobs are the ground truth that every table and figure compares with.
 GROUND_TRUTH = "train_ground_truth"
 

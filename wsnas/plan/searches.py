@@ -63,3 +63,19 @@ def runs_of_method(config: dict, method: str) -> list[str]:
     """Every search run of ``method`` (a registered name) other than the comparison's baseline, in config order."""
     baseline = config["comparison"]["baseline"]
     return [name for name, run in config["searches"].items() if name != baseline and run["method"]["name"] == method]
+
+
+def remedy_runs(config: dict) -> dict[str, str]:
+    """Study run -> label of every seed-002 remedy that joins Table 5 (``comparison.studies``); one line naming
+    the key when a name is no study run."""
+    from wsnas.plan.studies import study_runs
+
+    known = study_runs(config)
+    for name in config["comparison"]["studies"]:
+        if name not in known:
+            raise WsnasError(f"config key comparison.studies.{name}: no such study run (config section studies "
+                             f"defines {', '.join(known)}); name one of them")
+        if known[name]["instances"] < 2:
+            raise WsnasError(f"config key comparison.studies.{name}: study run {name} has one instance and S-Tau "
+                             "needs two; give it more instances (config section studies) or leave it out")
+    return dict(config["comparison"]["studies"])

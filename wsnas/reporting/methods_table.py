@@ -3,7 +3,7 @@ methods"). One row per (run, BN mode): GT-Tau with its paired difference to the 
 difference's 95 % bootstrap interval, S-Tau, GT-Tau-Mean-k and GT-Tau-Std-k (dense-evaluation mode only),
 P@Top5%, T1R, T3R, the picks, the measured training cost (the train job's Snakemake ``benchmark:`` seconds,
 dense evaluation included)
-and the number the method's own paper reports, which is never on this benchmark (``paper.METHOD_RESULTS``).
+and the number the method's own paper reports, which is never on this benchmark (``paper.QUOTES``).
 """
 
 from pathlib import Path
@@ -31,9 +31,41 @@ def train_seconds(paths) -> tuple[float, float]:
     return mean_std([float(read_table(p, ["s"], sep="\t")["s"].iloc[-1]) for p in paths])
 
 
-def table5_methods(config: dict, summaries, instances, benchmarks: dict) -> pd.DataFrame:
+def retrained(retrain) -> pd.DataFrame:
+    """Per run and BN mode: the retrained accuracy of the pick (rank 0), mean and std over instances and
+    retraining seeds, and where the numbers come from (retrained, or the ground truth's same runs)."""
+    table = read_table(retrain, ["instance", "rank", "seed", "accuracy"], text=("run", "bn_mode", "child", "source"))
+    rows = []
+    for (run, bn_mode), group in table[table["rank"] == 0].groupby(["run", "bn_mode"]):
+        mean, std = mean_std(group["accuracy"])
+        rows.append({"run": run, "bn_mode": bn_mode, "retrained_acc": mean, "retrained_acc_std": std,
+                     "retrained_n": len(group), "retrained_source": " + ".join(sorted(group["source"].unique()))})
+    return pd.DataFrame(rows, columns=["run", "bn_mode", "retrained_acc", "retrained_acc_std", "retrained_n",
+                                       "retrained_source"])
+
+
+def remedy_quote(config: dict, run: str):
+    """What Zhang et al. 2020 report for study run ``run`` (Table 3a for group sharing, Table 4 for prefix
+    sharing; GT-Tau-Mean-64), as ``paper.QUOTES`` quote; on this benchmark when the data are CIFAR-10."""
+    from wsnas.plan.studies import study_runs
+
+    study = study_runs(config)[run]
+    settings, same = study["settings"], config["data"]["name"] == "cifar10"
+    if study["kind"] == "group" and settings["groups"] in paper.TABLE3A:
+        mean, pm = paper.TABLE3A[settings["groups"]][settings["grouping"]][0]
+        return (f"GT-Tau-Mean-64 {mean:.4f} ± {pm:.4f}", f"Zhang et al. 2020, Table 3a ({settings['grouping']}, "
+                f"m = {settings['groups']})", same)
+    if study["kind"] == "prefix" and (settings["epochs"], settings["prefix_cells"]) in paper.TABLE4:
+        mean, pm = paper.TABLE4[settings["epochs"], settings["prefix_cells"]]["GT-Tau-Mean-64"]
+        return (f"GT-Tau-Mean-64 {mean:.4f} ± {pm:.4f}", f"Zhang et al. 2020, Table 4 ({settings['epochs']} epochs, "
+                f"k = {settings['prefix_cells']})", same)
+    return None
+
+
+def table5_methods(config: dict, summaries, instances, benchmarks: dict, retrain=None) -> pd.DataFrame:
     """The table's long form: one row per run and BN mode, numbers only (``summaries``/``instances``: every
-    run's metric files; ``benchmarks``: run -> its train jobs' benchmark files)."""
+    run's metric files, search runs' and seed 002's remedies'; ``benchmarks``: run -> its train jobs'
+    benchmark files; ``retrain``: the final retraining's results, ``wsnas.plan.retrain``)."""
     summary = pd.concat([read_table(p, ["gt_tau"], text=("run", "bn_mode")) for p in summaries], ignore_index=True)
     per_instance = pd.concat([read_table(p, ["gt_tau"], text=("run", "bn_mode", "pick")) for p in instances],
                              ignore_index=True)
@@ -42,21 +74,32 @@ def table5_methods(config: dict, summaries, instances, benchmarks: dict) -> pd.D
     baseline_seconds = seconds[c["baseline"]][0] if c["baseline"] in seconds else np.nan
     rows = []
     for _, s in summary.iterrows():
-        run = config["searches"][s["run"]]
         mine = per_instance[(per_instance["run"] == s["run"]) & (per_instance["bn_mode"] == s["bn_mode"])]
-        base = per_instance[(per_instance["run"] == c["baseline"]) & (per_instance["bn_mode"] == s["bn_mode"])]
-        diff = paired_difference(mine.set_index("instance")["gt_tau"], base.set_index("instance")["gt_tau"],
-                                 c["bootstrap"], c["bootstrap_seed"])
+        if s["run"] in config["searches"]:
+            run = config["searches"][s["run"]]
+            label, method = run["label"], method_label(run["method"])
+            # a ranking mode the baseline lacks (DARTS's alpha) is paired with the baseline's first BN mode
+            base_mode = s["bn_mode"] if s["bn_mode"] in c["bn_modes"] else c["bn_modes"][0]
+            base = per_instance[(per_instance["run"] == c["baseline"]) & (per_instance["bn_mode"] == base_mode)]
+            diff = paired_difference(mine.set_index("instance")["gt_tau"], base.set_index("instance")["gt_tau"],
+                                     c["bootstrap"], c["bootstrap_seed"])
+            quoted = paper.method_result(run["method"])
+        else:  # seed 002's remedy (a study run): not paired with the baseline
+            label, method = c["studies"][s["run"]], f"seed 002 study {s['run']}"
+            diff = {"diff": np.nan, "diff_low": np.nan, "diff_high": np.nan, "pairs": 0}
+            quoted = remedy_quote(config, s["run"])
         train_s, train_s_std = seconds[s["run"]]
         picks = mine["pick"].value_counts()
-        quoted = paper.METHOD_RESULTS.get(run["method"]["name"]) if set(run["method"]) == {"name"} else None
-        rows.append({**s.to_dict(), "label": run["label"], "method": method_label(run["method"]),
+        rows.append({**s.to_dict(), "label": label, "method": method,
                      **{f"gt_tau_{k}": v for k, v in diff.items()}, "pick_mode": picks.index[0],
                      "pick_mode_count": int(picks.iloc[0]), "train_s": train_s, "train_s_std": train_s_std,
                      "train_cost_ratio": train_s / baseline_seconds, "paper": quoted[0] if quoted else "",
                      "paper_source": quoted[1] if quoted else "",
                      "same_benchmark": ("yes" if quoted[2] else "no") if quoted else ""})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if retrain is not None:
+        frame = frame.merge(retrained(retrain), on=["run", "bn_mode"], how="left")
+    return frame
 
 
 def _view(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
@@ -77,6 +120,8 @@ def _view(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
                                                  zip(f["distinct_picks"], f["pick_mode"], f["pick_mode_count"])],
         "Pick GT acc.": [ms(m, s) for m, s in zip(f["pick_gt_acc"], f["pick_gt_acc_std"])],
         "Regret": [ms(m, s) for m, s in zip(f["regret"], f["regret_std"])],
+        **({"Retrained acc. of the pick": [ms(m, s) for m, s in zip(f["retrained_acc"], f["retrained_acc_std"])],
+            "Retrained from": f["retrained_source"].fillna("")} if "retrained_acc" in f else {}),
         "Train s/instance (× baseline)": [f"{s:.1f} ({r:.2f}×)" for s, r in zip(f["train_s"], f["train_cost_ratio"])],
         "Paper reports": f["paper"], "Same benchmark": f["same_benchmark"],
     })
@@ -94,6 +139,13 @@ def write_table5(frame: pd.DataFrame, config: dict, outputs, provenance: str | N
             f"({c['bootstrap']} resamples); an interval that contains 0 is no evidence of a difference. "
             f"GT-Tau-Mean/Std-{window}: over the last {window} mini-batches, in the dense-evaluation BN mode "
             f"({config['evaluate']['bn_mode']}) only. P@Top5%: the top 4 of 64 children. T1R is the ground-truth rank of the pick (the top-1 child); its ground-truth accuracy and regret (the best child's minus the pick's) are the ground truth's mean over seeds, not a retraining. "
+            f"Retrained acc.: the pick's accuracy trained alone from scratch (config section retrain: "
+            f"{config['retrain']['epochs'] or 'the ground truth’s'} epochs), mean ± std over instances and retraining "
+            f"seeds; 'ground truth' where the retraining is the same network as the ground truth's run of that child "
+            f"and seed, which is read instead of trained again. Seed 002's remedies (study runs, "
+            f"comparison.studies) rank by their final dense-evaluation row and are not paired with the baseline. "
+            f"BN 'alpha': DARTS's ranking by its architecture parameters (each child's summed alpha; the pick is "
+            f"the argmax per edge), paired with the baseline's first BN mode ({c['bn_modes'][0]}). "
             f"Train s: the train job's wall seconds (its Snakemake benchmark; the last attempt only when a job was "
             f"resubmitted), which include its dense evaluation of the last {window} mini-batches, the same for "
             f"every run; the evaluate_search jobs are not counted."

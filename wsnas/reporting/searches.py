@@ -68,6 +68,33 @@ def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str,
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
 
 
+#: The ranking mode of a method's architecture parameters (DARTS): a row of Table 5 beside the BN modes.
+ALPHA = "alpha"
+
+
+def alpha_matrix(history) -> pd.DataFrame | None:
+    """Epochs x children scores of DARTS's architecture parameters from a run's ``epochs.csv``: a child's score
+    is the sum of its alpha entries (``alpha_raw_e<edge>_k<op>``), which orders the children like the product
+    of their softmax weights (``wsnas.methods.darts.alpha_scores``); None when the run records no alpha."""
+    frame = pd.read_csv(history)
+    columns = [f"alpha_raw_e{e}_k{k}" for e in range(3) for k in range(4)]
+    if not set(columns) <= set(frame.columns):
+        return None
+    alpha = frame[columns].to_numpy(dtype=float).reshape(-1, 3, 4)
+    digits = np.array([[int(d) - 1 for d in child] for child in CHILDREN])  # 64 x 3 operation indices
+    scores = sum(alpha[:, e, digits[:, e]] for e in range(3))
+    return pd.DataFrame(scores, index=pd.Index(frame["epoch"], name="epoch"), columns=CHILDREN)
+
+
+def top_picks(run: str, accuracy: dict, k: int) -> pd.DataFrame:
+    """The ``k`` best-ranked children of every instance at its last epoch, per BN mode (``accuracy``: BN mode
+    -> the instances' accuracy matrices): the children final retraining trains (``wsnas.plan.retrain``)."""
+    rows = [{"run": run, "bn_mode": bn_mode, "instance": i, "rank": r, "child": CHILDREN[c]}
+            for bn_mode, matrices in accuracy.items() for i, matrix in enumerate(matrices)
+            for r, c in enumerate(metrics.top_n(matrix.iloc[-1].values, k))]
+    return pd.DataFrame(rows)
+
+
 def disturbance(run: str, matrices, interval: int) -> pd.DataFrame:
     """DI-NAS's Figure 3 quantities per instance of search run ``run`` (``matrices``: its per-epoch accuracy
     matrices), over ``interval`` epochs or, for a shorter run, over its epochs - 1 (the ``interval`` column
