@@ -25,8 +25,8 @@ rule train_search:
 
 
 rule evaluate_search:
-    """Every child of one instance in one BN mode: at every epoch in the first of ``comparison.bn_modes``,
-    at the last epoch in the others."""
+    """Every child of one instance in one BN mode: at every epoch in the first of ``comparison.bn_modes`` for
+    runs that rank every epoch (``searches.<run>.every_epoch``), at the last epoch otherwise."""
     input:
         data=DATA,
         manifest="results/searches/{search}/{instance}/manifest.json",
@@ -35,7 +35,7 @@ rule evaluate_search:
     params:
         settings=lambda w: evaluate_job_settings(search_evaluation_config(w)),
         job=lambda w: runtime(search_evaluation_config(w)),
-        last_only=lambda w: not every_epoch(config, w.bn),
+        last_only=lambda w: not every_epoch(config, w.bn, w.search),
     log:
         "results/logs/evaluate_search/{search}/{instance}_{bn}.log",
     conda:

@@ -45,6 +45,12 @@ def test_instances_of_every_run_share_their_seeds_and_only_the_method_differs():
     assert {k: v for k, v in base.items() if k != "method"} == {k: v for k, v in dinas.items() if k != "method"}
     assert evaluation_config(cfg, "di_nas", 0, "recalibrate")["evaluate"]["bn_mode"] == "recalibrate"
     assert every_epoch(cfg, "running") and not every_epoch(cfg, "recalibrate")
+    # per-epoch rankings where DI-NAS's Figure 3 needs them (the baseline, DI-NAS runs), else the last epoch
+    cfg["searches"]["pada"] = _filled({"label": "PA&DA", "instances": 2, "method": {"name": "pada"}})
+    assert [every_epoch(cfg, "running", r) for r in ("baseline", "di_nas", "control", "pada")] == [True] * 3 + [False]
+    cfg["searches"]["pada"]["every_epoch"], cfg["searches"]["di_nas"]["every_epoch"] = True, False
+    assert every_epoch(cfg, "running", "pada") and not every_epoch(cfg, "running", "di_nas")
+    assert not every_epoch(cfg, "recalibrate", "pada")
     assert runs_of_method(cfg, "di_nas") == ["di_nas", "control"] and runs_of_method(cfg, "dcnas") == []
 
 

@@ -70,7 +70,10 @@ def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: st
     per_instance, per_mode = searches.run_metrics(run, matrices, list(dense), gt, dense_mode, window)
     write_csv(per_instance, instances)
     write_csv(per_mode, summary)
-    write_csv(searches.disturbance(run, next(iter(matrices.values())), interval), disturbance)
+    per_epoch = next(iter(matrices.values()))
+    ranked_once = any(len(m) < 2 for m in per_epoch)  # a run ranked at its last epoch only has no Figure 3
+    write_csv(pd.DataFrame(columns=["instance", "interval"]) if ranked_once else
+              searches.disturbance(run, per_epoch, interval), disturbance)
     write_csv(searches.top_picks(run, matrices, top_k), picks)
 
 

@@ -133,7 +133,7 @@ def evaluate_search(config: dict, search: str, instance: str, bn: str) -> Work:
     """Every child at every epoch (the first BN mode) or at the last; recalibration's forward passes count
     as one-child evaluation images."""
     cfg = evaluation_config(config, search, int(instance), bn)
-    epochs = cfg["train"]["epochs"] if every_epoch(config, bn) else 1
+    epochs = cfg["train"]["epochs"] if every_epoch(config, bn, search) else 1
     work = Work()
     work.add_eval(64, epochs * 64 * _n_test(config))
     if bn == "recalibrate":

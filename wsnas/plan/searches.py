@@ -7,8 +7,9 @@ child order: instance ``i`` sets all three to ``i``), so that run A's instance `
 sequence: they differ only in the method (a method that draws its own paths or data, PA&DA, shares the
 seeds, not the draws). This is what makes a difference between two runs a paired comparison
 (``wsnas.reporting.searches``). Each instance is
-evaluated in every mode of ``comparison.bn_modes``: the first at every epoch (the per-epoch rankings behind
-S-Tau per epoch and DI-NAS's Figure 3 quantities), the others at the last epoch only; and densely after
+evaluated in every mode of ``comparison.bn_modes``: the first at every epoch for the runs that need per-epoch
+rankings (DI-NAS's Figure 3 quantities: the baseline and DI-NAS runs by default), the others and every other
+run at the last epoch only; and densely after
 each of its last ``studies.window`` mini-batches (GT-Tau-Mean-k and GT-Tau-Std-k, Zhang et al. 2020,
 Sec. 4.1), in ``evaluate.bn_mode``. No torch here: the Snakefile calls these while it builds the DAG.
 """
@@ -53,10 +54,20 @@ def evaluation_config(config: dict, name: str, instance: int, bn_mode: str) -> d
     return merged(search_config(config, name, instance), evaluate={"bn_mode": bn_mode})
 
 
-def every_epoch(config: dict, bn_mode: str) -> bool:
-    """Whether ``bn_mode`` is evaluated at every checkpointed epoch (the first of ``comparison.bn_modes``) or
-    at the last epoch only."""
-    return bn_mode == config["comparison"]["bn_modes"][0]
+def every_epoch(config: dict, bn_mode: str, run: str | None = None) -> bool:
+    """Whether ``bn_mode`` is evaluated at every checkpointed epoch (the first of ``comparison.bn_modes``, for
+    run ``run`` when it ranks every epoch, ``ranks_every_epoch``) or at the last epoch only."""
+    return bn_mode == config["comparison"]["bn_modes"][0] and (run is None or ranks_every_epoch(config, run))
+
+
+def ranks_every_epoch(config: dict, run: str) -> bool:
+    """``searches.<run>.every_epoch``, by default true for the baseline and DI-NAS runs: DI-NAS's Figure 3
+    compares their rankings ``comparison.interval`` epochs apart. Ranking the other runs at their last epoch
+    only saves most of their evaluation."""
+    setting = config["searches"][run].get("every_epoch")
+    if setting is not None:
+        return setting
+    return run == config["comparison"]["baseline"] or config["searches"][run]["method"]["name"] == "di_nas"
 
 
 def runs_of_method(config: dict, method: str) -> list[str]:

@@ -17,19 +17,22 @@ from wsnas.reporting.results import read_ground_truth, read_table  # noqa: E402
 
 def fig10_methods(config, table, outputs):
     """GT-Tau (mean, error bars: std over instances) against the training job's measured seconds per
-    instance, one point per search run and BN mode (``table``: Table 5's CSV)."""
+    instance, one point per row of Table 5 (``table``: its CSV; search runs per ranking, seed 002's remedies)."""
     frame = read_table(table, ["gt_tau", "gt_tau_std", "train_s"], text=("run", "bn_mode", "label"))
     sns.set_theme(style="whitegrid", context="paper")
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
-    markers = dict(zip(config["comparison"]["bn_modes"], "osD^v"))
-    colors = dict(zip(dict.fromkeys(frame["run"]), sns.color_palette("tab10", frame["run"].nunique())))
+    modes = list(dict.fromkeys([*config["comparison"]["bn_modes"], *frame["bn_mode"]]))  # and DARTS's alpha
+    markers = dict(zip(modes, "osD^vP"))
+    colors = dict(zip(dict.fromkeys(frame["run"]), sns.color_palette("tab20", frame["run"].nunique())))
+    labels = dict(zip(frame["run"], frame["label"]))  # search runs' and seed 002's remedies'
+
     for _, row in frame.iterrows():
         ax.errorbar(row["train_s"], row["gt_tau"], yerr=row["gt_tau_std"], fmt=markers.get(row["bn_mode"], "o"),
                     color=colors[row["run"]], markersize=4, capsize=2, linewidth=0.8)
     for run, color in colors.items():
-        ax.plot([], [], "o", color=color, label=config["searches"][run]["label"])
+        ax.plot([], [], "o", color=color, label=labels[run])
     for mode, marker in markers.items():
-        ax.plot([], [], marker, color="0.4", fillstyle="none", label=f"BN: {mode}")
+        ax.plot([], [], marker, color="0.4", fillstyle="none", label="alpha" if mode == "alpha" else f"BN: {mode}")
     ax.set_xlabel("training seconds per instance (measured)")
     ax.set_ylabel("GT-Tau (mean ± std over instances)")
     ax.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
