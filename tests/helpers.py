@@ -162,3 +162,15 @@ def assert_same_state(a, b, path="state", skip=("history",)) -> None:
         assert a.dtype == b.dtype and torch.equal(a, b), path
     else:
         assert a == b, path
+
+
+def stopped_and_resumed(cfg, data, folder, epochs: int):
+    """A loop trained ``epochs`` epochs into ``folder`` (checkpointed after each), then a new loop that resumes
+    from there and runs to ``train.epochs``: the latter, to compare with an uninterrupted run."""
+    from wsnas.training.loop import Loop
+
+    first = Loop(cfg, data, folder)
+    for _ in range(epochs):
+        first.train_epoch()
+        first.after_epoch()
+    return Loop(cfg, data, folder).run()

@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from tests.helpers import assert_same_state, tiny_config
+from tests.helpers import assert_same_state, stopped_and_resumed, tiny_config
 from wsnas.config import merged
 from wsnas.core.space import CHILD_IDS, child_index
 from wsnas.data.device_data import Batch, DeviceData
@@ -283,11 +283,7 @@ def test_resume_is_bit_identical_and_records_alpha(tmp_path, data):
     child; the loop trains alpha on the other half of the training set."""
     cfg = _cfg(*SMALL, "train.epochs=3")
     whole = Loop(cfg, data, tmp_path / "whole").run()
-    first = Loop(cfg, data, tmp_path / "split")
-    for _ in range(2):
-        first.train_epoch()
-        first.after_epoch()
-    resumed = Loop(cfg, data, tmp_path / "split").run()
+    resumed = stopped_and_resumed(cfg, data, tmp_path / "split", 2)
     assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
     timing = ("images_per_s",)
     assert [{k: v for k, v in r.items() if k not in timing} for r in resumed.history] == \

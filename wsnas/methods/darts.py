@@ -71,10 +71,10 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
-from wsnas.core.model import build_model
 from wsnas.core.space import CHILD_IDS, OPERATIONS, children_or_all, parse_child
 from wsnas.errors import WsnasError
-from wsnas.training.device import compile_enabled, precision_context, set_tf32
+from wsnas.methods.single_path import seeded_network
+from wsnas.training.device import compile_enabled, precision_context
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.method import Method, StepResult
 from wsnas.training.schedule import cosine_lr
@@ -327,11 +327,7 @@ class DARTS(Method):
                              "method.g2_cosine) need double backward, which compiled parts refuse; set train.compile "
                              "to off or method.hvp to fd")
         self.device = data.device
-        set_tf32(t["precision"], self.device)
-        torch.manual_seed(t["init_seed"])
-        self.model = build_model(cfg, data)
-        if compile_enabled(t["compile"]):
-            self.model.compile_parts()
+        self.model = seeded_network(cfg, data)
         self.weights = list(self.model.parameters())
         if o["g2_cosine"] and sum(w.numel() for w in self.weights) > COSINE_MAX_WEIGHTS:
             raise WsnasError(f"config key method.g2_cosine: the network has {sum(w.numel() for w in self.weights)} "

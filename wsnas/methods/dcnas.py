@@ -88,10 +88,8 @@ import torch.nn.functional as F
 from wsnas.core.copies import PARAMETRIC, UNASSIGNED, build_copy_net, cell_edge, frozen_bn_statistics, users_of
 from wsnas.core.space import CHILD_IDS, EDGES, OPERATIONS
 from wsnas.errors import WsnasError
-from wsnas.methods.child_order import ChildSampler
 from wsnas.methods.single_path import SinglePath
-from wsnas.training.device import compile_enabled, set_tf32
-from wsnas.training.method import Method, StepResult
+from wsnas.training.method import StepResult
 
 WARMUP, PAIRS, TRAIN, FINETUNE = 0, 1, 2, 3
 USERS = 16  # children whose edge carries a given operation
@@ -246,23 +244,15 @@ class DCNAS(SinglePath):
     #: The meta networks (36 x 65,536 weights on CIFAR) only matter for training on: the newest two keep them.
     resume_only = ("dcnas_meta",)
 
+    def build_network(self, cfg: dict, data):
+        """The network with ``method.copies`` copies of every weighted operation per slot."""
+        return build_copy_net(cfg, data, _positive_int(self.options, "copies"))
+
     def __init__(self, cfg: dict, data, children, sampler=None):
-        Method.__init__(self, cfg, data, children)  # SinglePath's setup, with the network of copies
+        super().__init__(cfg, data, children, sampler)  # SinglePath's setup, with the network of copies
         o, t = self.options, cfg["train"]
-        self.t = t
         self.copies = _positive_int(o, "copies")
-        self.device = data.device
         self.data = data
-        set_tf32(t["precision"], self.device)
-        torch.manual_seed(t["init_seed"])
-        self.model = build_copy_net(cfg, data, self.copies)
-        if compile_enabled(t["compile"]):
-            self.model.compile_parts()
-        self.optimizer = torch.optim.SGD(
-            self.model.parameters(), lr=t["lr"], momentum=t["momentum"], weight_decay=t["weight_decay"]
-        )
-        self.sampler = sampler or ChildSampler(self.children, t["child_order"], t["order_seed"])
-        self.lr = t["lr"]
         self.slots = self.model.slots_count
         self.samples = _positive_int(o, "meta_slice")
         for key in ("warmup_epochs", "layer_epochs", "schedule_epochs", "meta_lr", "meta_clip", "probe_samples"):

@@ -35,11 +35,7 @@ class SinglePath(Method):
         super().__init__(cfg, data, children)
         t = self.t = cfg["train"]
         self.device = data.device
-        set_tf32(t["precision"], self.device)
-        torch.manual_seed(t["init_seed"])
-        self.model = build_model(cfg, data)
-        if compile_enabled(t["compile"]):
-            self.model.compile_parts()
+        self.model = seeded_network(cfg, data, self.build_network)
         self.optimizer = torch.optim.SGD(
             self.model.parameters(), lr=t["lr"], momentum=t["momentum"], weight_decay=t["weight_decay"]
         )
@@ -107,6 +103,10 @@ class SinglePath(Method):
         self.sampler.observe(child, loss.detach())
 
     # -- helpers ----------------------------------------------------------------------------------------
+    def build_network(self, cfg: dict, data):
+        """The network this method trains (a method with another network, DCNAS's copies, overrides it)."""
+        return build_model(cfg, data)
+
     def autocast(self):
         return precision_context(self.t["precision"], self.device)
 
@@ -122,3 +122,15 @@ class SinglePath(Method):
         except (KeyError, RuntimeError):
             raise WsnasError(f"checkpoint {source} does not match config sections model/sharing; "
                              "pass the config it was trained with") from None
+
+
+def seeded_network(cfg: dict, data, build=build_model):
+    """``build(cfg, data)`` under ``train.init_seed``, with TF32 as ``train.precision`` asks and, with
+    ``train.compile`` on, its parts compiled: every method's network starts from the same weights per seed."""
+    t = cfg["train"]
+    set_tf32(t["precision"], data.device)
+    torch.manual_seed(t["init_seed"])
+    model = build(cfg, data)
+    if compile_enabled(t["compile"]):
+        model.compile_parts()
+    return model
