@@ -91,6 +91,8 @@ def remedies_section(table5) -> str:
     def evidence(r):
         if r["gt_tau_pairs"] == 0 or pd.isna(r["gt_tau_diff_low"]):
             return "not paired"
+        if r["gt_tau_diff_low"] == r["gt_tau_diff_high"] == 0:
+            return "identical to the baseline"  # a control that trains the baseline's weights (DCNAS M = 1)
         if r["gt_tau_diff_low"] > 0:
             return "better than the baseline"
         return "worse than the baseline" if r["gt_tau_diff_high"] < 0 else "no evidence of a difference"
