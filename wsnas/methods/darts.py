@@ -138,19 +138,25 @@ def first_order_terms(val_loss, weights, alpha):
 
 
 @contextmanager
-def moved(weights, values):
-    """``weights`` set in place to ``values``, restored exactly from a saved copy on exit (not by adding back,
-    which accumulates rounding)."""
-    saved = [w.detach().clone() for w in weights]
-    with torch.no_grad():
-        for w, x in zip(weights, values):
-            w.copy_(x)
+def restored(tensors):
+    """``tensors`` restored exactly from saved copies on exit (not by adding back, which accumulates rounding)."""
+    saved = [t.detach().clone() for t in tensors]
     try:
         yield
     finally:
         with torch.no_grad():
-            for w, x in zip(weights, saved):
+            for t, s in zip(tensors, saved):
+                t.copy_(s)
+
+
+@contextmanager
+def moved(weights, values):
+    """``weights`` set in place to ``values`` inside, ``restored`` on exit."""
+    with restored(weights):
+        with torch.no_grad():
+            for w, x in zip(weights, values):
                 w.copy_(x)
+        yield
 
 
 def displaced(weights, direction, step):
@@ -477,14 +483,8 @@ class DARTS(Method):
         if not (always or self.options["alpha_bn"] == "restore"):
             yield
             return
-        buffers = list(self.model.buffers())
-        saved = [b.clone() for b in buffers]
-        try:
+        with restored(list(self.model.buffers())):
             yield
-        finally:
-            with torch.no_grad():
-                for b, s in zip(buffers, saved):
-                    b.copy_(s)
 
 
 @contextmanager
