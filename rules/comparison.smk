@@ -7,11 +7,12 @@ rule paper_comparison:
     input:
         tables=expand("reports/tables/{table}.csv", table=TABLES),
         **reference_inputs(),
-        **({"methods": "reports/tables/table5_methods.csv"} if SEARCHES else {}),
+        **({"methods": "reports/tables/table5_methods.csv", "comparisons": "reports/tables/table5_comparisons.csv"}
+           if SEARCHES else {}),
     output:
         reported(multiext("reports/paper_comparison", ".md", ".html"), "paper_comparison", "Report"),
     params:
-        **report_params("experiments", "studies", "reference"),
+        **report_params("experiments", "studies", "reference", "comparison", "searches"),
     log:
         "results/logs/paper_comparison.log",
     conda:

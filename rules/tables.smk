@@ -91,7 +91,8 @@ rule table5_methods:
     input:
         **table5_inputs(),
     output:
-        table_output("table5_methods", SEC_METHODS),
+        table=table_output("table5_methods", SEC_METHODS),
+        comparisons=reported("reports/tables/table5_comparisons.csv", "table5_comparisons", "Tables", SEC_METHODS),
     params:
         **report_params("searches", "comparison", "studies", "evaluate", "retrain", "model", "data"),
     log:

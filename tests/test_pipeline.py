@@ -95,7 +95,14 @@ def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(dem
     for (run, bn), row in table.iterrows():
         finals = [accuracy_matrix(demo_run / f"results/searches/{run}/{i}/accuracy_{bn}.csv").iloc[-1].values for i in range(2)]
         assert row["gt_tau"] == pytest.approx(sum(gt_tau(f, gt) for f in finals) / 2)
-    assert table.loc[("baseline", "running"), "gt_tau_diff"] == 0 and table["gt_tau_pairs"].eq(2).all()
+    compared = pd.read_csv(demo_run / "reports/tables/table5_comparisons.csv")
+    runs = [r for r in cfg["searches"] if r != cfg["comparison"]["baseline"]]
+    versus = compared[compared["kind"] == "baseline"]
+    assert len(versus) == len(runs) * len(cfg["comparison"]["bn_modes"]) + len(alpha) * len(cfg["comparison"]["bn_modes"])
+    assert compared["n"].eq(2).all() and compared["p_holm"].isna().all()  # 2 instances: no test, no verdict
+    assert set(compared["verdict"]) <= {"too few instances (n = 2)", "identical"}
+    contrast = compared[compared["kind"] == "contrast"]
+    assert set(zip(contrast["run"], contrast["against"])) == {(c["run"], c["against"]) for c in cfg["comparison"]["contrasts"]}
     for name in ("fig10_methods", "fig11_rank_scatter", "di_nas_disturbance", "di_nas_collapse", "pada_probabilities"):
         assert (demo_run / f"reports/figures/{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     epochs = {run: pd.read_csv(demo_run / f"results/searches/{run}/0/epochs.csv") for run in ("baseline", "di_nas")}
@@ -123,6 +130,8 @@ def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_
     remedies = (demo_run / "reports/paper_comparison.md").read_text().split("## Remedies")[1]
     for label in table["label"].unique():
         assert f"| {label} |" in remedies
+    findings = remedies.split("### What the comparisons show")[1]
+    assert "too few instances" in findings and " ranks better" not in findings and " ranks worse" not in findings
 
 
 def test_snakemake_report_bundles_every_table_and_figure(demo_run):

@@ -115,7 +115,7 @@ def test_retrained_accuracy_and_remedy_rows_of_table5(tmp_path):
             benchmarks.append(str(path))
     reports.table5_methods(cfg, [files["baseline"]["summary"], files["remedy"]["summary"]],
                            [files["baseline"]["instances"], files["remedy"]["instances"]], benchmarks, outputs,
-                           retrain=tmp_path / "retrain.csv")
+                           tmp_path / "comparisons.csv", retrain=tmp_path / "retrain.csv")
     table = pd.read_csv(outputs[0]).set_index("run")
     for run, n in (("baseline", 3), ("group-similarity-m16", 2)):
         row = table.loc[run]
@@ -124,12 +124,14 @@ def test_retrained_accuracy_and_remedy_rows_of_table5(tmp_path):
         per_pick = [v for c in pick for v in (gt[CHILDREN.index(c)], retrained_acc[c])]
         assert row["retrained_acc"] == pytest.approx(np.mean(per_pick))
         assert row["retrained_source"] == "ground truth + retrained"
-    assert np.isnan(table.loc["group-similarity-m16", "gt_tau_diff"])  # not paired with the baseline
+    assert pd.isna(table.loc["group-similarity-m16", "paired"])  # not paired with the baseline
+    assert len(pd.read_csv(tmp_path / "comparisons.csv")) == 0  # the baseline alone: nothing to compare
     assert table.loc["group-similarity-m16", "train_cost_ratio"] == pytest.approx(4.0)
     assert "| Group sharing " in outputs[1].read_text()
     # the paper comparison's "Remedies" section is generated from the same long form
-    md = comparison.remedies_section(outputs[0])
+    md = comparison.remedies_section(cfg, outputs[0], tmp_path / "comparisons.csv")
     lines = {line.split(" | ")[0]: line for line in md.splitlines() if line.startswith("| ")}
-    assert "| baseline |" in lines["| Single path"] and "| not paired |" in lines["| Group sharing"]
+    assert set(lines) >= {"| Single path", "| Group sharing"}
+    assert "Group sharing" not in md.split("### What the comparisons show")[1]  # no sentence about an unpaired row
     assert f"{table.loc['group-similarity-m16', 'gt_tau']:.4f}" in lines["| Group sharing"]
     assert "GT-Tau-Mean-64 0.7200 ± 0.0213" in lines["| Group sharing"]  # Zhang et al., Table 3a, quoted from paper.py

@@ -13,9 +13,9 @@ from wsnas.errors import WsnasError
 from wsnas.jobs import reports
 from wsnas.plan import cost
 from wsnas.plan.searches import evaluation_config, every_epoch, runs_of_method, search_config, search_runs
-from wsnas.reporting import metrics
+from wsnas.reporting import metrics, stats
 from wsnas.reporting.results import CHILDREN
-from wsnas.reporting.searches import paired_difference
+from wsnas.reporting import paired
 
 SEARCHES = {
     "baseline": {"label": "Single path", "instances": 3},
@@ -27,7 +27,8 @@ SEARCHES = {
 def config(**comparison):
     return tiny_config() | {"searches": {k: _filled(v) for k, v in SEARCHES.items()},
                             "comparison": {"baseline": "baseline", "bn_modes": ["running", "recalibrate"], "interval": 2,
-                                           "bootstrap": 2000, "bootstrap_seed": 0, **comparison}}
+                                           "alpha": 0.05, "min_pairs": 5, "power": 0.8, "permutations": 10_000,
+                                           "permutation_seed": 0, "contrasts": [], "studies": {}, **comparison}}
 
 
 def _filled(run):
@@ -72,12 +73,70 @@ def test_the_cost_model_counts_search_jobs():
     assert running.eval[64] == 5 * recal.eval[64] and 1 in recal.eval and 1 not in running.eval
 
 
-def test_paired_difference_and_its_bootstrap_interval():
-    run, base = pd.Series([0.5, 0.7, 0.6, 0.9]), pd.Series([0.4, 0.5, 0.6], index=[0, 1, 2])
-    out = paired_difference(run, base, 4000, 0)
-    assert out["pairs"] == 3 and out["diff"] == pytest.approx((0.1 + 0.2 + 0.0) / 3)
-    assert 0.0 <= out["diff_low"] < out["diff"] < out["diff_high"] <= 0.2 + 1e-12
-    assert paired_difference(run, pd.Series(dtype=float), 100, 0)["pairs"] == 0
+def _per_instance(gt_tau: dict) -> pd.DataFrame:
+    """Per-instance metric rows from (run, ranking) -> GT-Tau per instance."""
+    return pd.DataFrame([{"run": run, "bn_mode": ranking, "instance": i, "gt_tau": v}
+                         for (run, ranking), values in gt_tau.items() for i, v in enumerate(values)])
+
+
+def test_comparisons_pair_rankings_and_give_verdicts_only_with_evidence():
+    """Each ranking is paired with the same ranking of the other run; DARTS's alpha with each of the
+    baseline's BN modes; a verdict needs min_pairs pairs and a Holm-adjusted p below alpha."""
+    rng = np.random.default_rng(0)
+    base = {m: rng.normal(0.3, 0.1, 10) for m in ("running", "recalibrate")}
+    cfg = config(contrasts=[{"run": "di_nas", "against": "control"}])
+    cfg["searches"]["darts"] = _filled({"label": "DARTS", "instances": 10, "method": {"name": "darts"}})
+    frame = _per_instance({
+        ("baseline", "running"): base["running"], ("baseline", "recalibrate"): base["recalibrate"],
+        ("di_nas", "running"): base["running"] + 0.2 + rng.normal(0, 0.01, 10),  # clearly better in all 10
+        ("di_nas", "recalibrate"): base["recalibrate"][:3] + 0.2,                # 3 instances only
+        ("control", "running"): base["running"] + 0.2 + rng.normal(0, 0.01, 10),
+        ("control", "recalibrate"): base["recalibrate"],                         # the baseline's numbers
+        ("darts", "running"): base["running"] + rng.normal(0, 0.1, 10), ("darts", "recalibrate"): base["recalibrate"] - 0.3,
+        ("darts", "alpha"): np.full(10, 0.35)})
+    out = paired.comparisons(cfg, frame).set_index(["kind", "run", "ranking", "against_ranking"])
+    versus = out.loc["baseline"]
+    assert set(versus.index) == {("di_nas", "running", "running"), ("di_nas", "recalibrate", "recalibrate"),
+                                 ("control", "running", "running"), ("control", "recalibrate", "recalibrate"),
+                                 ("darts", "running", "running"), ("darts", "recalibrate", "recalibrate"),
+                                 ("darts", "alpha", "running"), ("darts", "alpha", "recalibrate")}
+    assert versus.loc[("darts", "alpha", "recalibrate"), "diff"] == pytest.approx(np.mean(0.35 - base["recalibrate"]))
+    assert versus.loc[("di_nas", "running", "running"), "verdict"] == "better"
+    assert versus.loc[("darts", "recalibrate", "recalibrate"), "verdict"] == "worse"
+    assert versus.loc[("di_nas", "recalibrate", "recalibrate"), "verdict"] == "too few instances (n = 3)"
+    assert versus.loc[("control", "recalibrate", "recalibrate"), "verdict"] == paired.IDENTICAL
+    # the exact p of 10 same-sign pairs is 2 / 1024; Holm multiplies the smallest by the tests in the family
+    tested = out["p_holm"].notna()
+    assert tested.sum() == len(out) - 3  # not the two 3-pair rows (DI-NAS recalibrate), not the identical one
+    assert out["p_holm"][tested].min() == pytest.approx(2 / 1024 * tested.sum())
+    contrast = out.loc["contrast"]
+    assert list(contrast.index.get_level_values("ranking")) == ["running", "recalibrate"]
+    assert contrast.loc[("di_nas", "running", "running"), "verdict"] == paired.NO_EVIDENCE
+    row = contrast.loc[("di_nas", "running", "running")]
+    assert row["diff_low"] < row["diff"] < row["diff_high"] and row["mdd"] > 0 and row["n_needed"] > 10
+
+
+def test_three_instances_never_get_a_verdict_however_large_the_difference():
+    cfg = config()
+    frame = _per_instance({("baseline", "running"): [0.1, 0.2, 0.15], ("di_nas", "running"): [0.9, 0.95, 0.99],
+                           ("control", "running"): [0.1, 0.2, 0.15]})
+    out = paired.comparisons(cfg, frame)
+    assert out.loc[out["run"] == "di_nas", "verdict"].item() == "too few instances (n = 3)"
+    assert out["p_holm"].isna().all() and out.loc[out["run"] == "di_nas", "p"].item() == pytest.approx(0.25)
+
+
+def test_bad_contrasts_and_removed_keys_are_refused_in_one_line():
+    from wsnas.config import load
+
+    for contrasts, message in (([{"run": "di_nas", "against": "nope"}], r"comparison.contrasts\[0\].against: 'nope'"),
+                               ([{"run": "di_nas", "against": "di_nas"}], r"comparison.contrasts\[0\]: run and against"),
+                               ([{"run": "di_nas", "against": "baseline"}], "compared with the baseline"),
+                               ([{"run": "di_nas", "against": "control"}, {"run": "control", "against": "di_nas"}],
+                                r"comparison.contrasts\[1\]: control against di_nas is already")):
+        with pytest.raises(WsnasError, match=message):
+            search_runs(config(contrasts=contrasts))
+    with pytest.raises(WsnasError, match="config key 'comparison.bootstrap' was removed"):
+        load(overrides=["comparison.bootstrap=1000"])
 
 
 def _accuracy_file(path, matrix):
@@ -128,8 +187,9 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
     outputs = [tmp_path / f"table5.{ext}" for ext in ("csv", "md", "tex")]
     benchmarks = sorted(str(p) for p in (tmp_path / "bench").rglob("*.tsv"))
     reports.table5_methods(cfg, [files[r]["summary"] for r in cfg["searches"]], [files[r]["instances"] for r in cfg["searches"]],
-                           benchmarks, outputs)
+                           benchmarks, outputs, tmp_path / "comparisons.csv")
     table = pd.read_csv(outputs[0], dtype={"pick_mode": str}).set_index(["run", "bn_mode"])
+    compared = pd.read_csv(tmp_path / "comparisons.csv").set_index(["run", "ranking"])
     assert len(table) == 3 * 2
     gt_tau = {key: metrics.gt_tau(acc, gt) for key, acc in finals.items()}
     for run, s in cfg["searches"].items():
@@ -140,13 +200,23 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
         assert row["t1r"] == pytest.approx(np.mean([metrics.top_n_rank(finals[run, i], gt, 1) for i in range(n)]))
         assert row["p_top5"] == pytest.approx(np.mean([metrics.precision_at_top(finals[run, i], gt, 0.05) for i in range(n)]))
         assert row["regret"] == pytest.approx(np.mean([gt.max() - gt[np.argmax(finals[run, i])] for i in range(n)]))
-        assert row["gt_tau_diff"] == pytest.approx(np.mean([gt_tau[run, i] - gt_tau["baseline", i] for i in range(n)]))
-        assert row["gt_tau_pairs"] == n and not np.isnan(row["gt_tau_mean_k"])
+        assert not np.isnan(row["gt_tau_mean_k"])
+        if run != "baseline":
+            pair = compared.loc[(run, "running")]
+            d = [gt_tau[run, i] - gt_tau["baseline", i] for i in range(n)]
+            assert pair["diff"] == pytest.approx(np.mean(d)) and pair["n"] == n
+            assert pair["p"] == pytest.approx(stats.sign_flip_p(d))
+            assert (pair["diff_low"], pair["diff_high"]) == pytest.approx(stats.t_interval(d))
+            assert pair["verdict"] == f"too few instances (n = {n})"
         assert np.isnan(table.loc[(run, "recalibrate"), "gt_tau_mean_k"])  # the dense window is a running-mode number
     assert table.loc[("di_nas", "running"), "train_cost_ratio"] == pytest.approx(21 / 11)
     assert table["paper"].notna().groupby("run").any().to_dict() == {"baseline": False, "control": False, "di_nas": True}
     md = outputs[1].read_text()
     assert "GT-Tau-Mean-2" in md and "| DI-NAS " in md and "GT-Tau 0.48" in md
+    headline = md.split("\n\n")[1].splitlines()
+    assert [h.strip() for h in headline[0].split("|")[1:-1]] == [h for h in ("Run", "Ranking", "n", "GT-Tau", "Δ vs baseline [95 % CI]",
+                                                               "p (Holm)", "MDD", "n needed", "Verdict", "Regret", "Cost ×")]
+    assert all(len(line) < 200 for line in headline)  # no option strings in the headline
 
     # Figures 10-11 from the same files: one errorbar per run and BN mode; one panel per run
     from wsnas.reporting.method_figures import fig10_methods, fig11_rank_scatter
@@ -159,3 +229,29 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
     assert len(shown) == 3
     baseline = next(ax for ax in shown if ax.get_title() == "Single path").collections[0].get_offsets()
     assert np.allclose(baseline[:, 1], np.mean([finals["baseline", i] for i in range(3)], axis=0))
+
+
+def test_the_remedies_sentences_are_generated_from_the_comparison_rows():
+    """Each sentence carries its row's difference, interval, n and adjusted p, says better or worse only with
+    the verdict, and says how many instances a conclusive answer needs when there is none."""
+    from wsnas.reporting.comparison import finding
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(0.3, 0.1, 10)
+    cfg = config(contrasts=[{"run": "di_nas", "against": "control"}])
+    frame = _per_instance({("baseline", "running"): base, ("di_nas", "running"): base + 0.3 + rng.normal(0, 0.02, 10),
+                           ("control", "running"): base[:3] + rng.normal(0, 0.05, 3)})
+    out = paired.comparisons(cfg, frame).set_index(["kind", "run"], drop=False)
+    labels = {"baseline": "Single path", "di_nas": "DI-NAS", "control": "Control"}
+    better = finding(out.loc[("baseline", "di_nas")], labels, cfg["comparison"])
+    row = out.loc[("baseline", "di_nas")]
+    assert better.startswith("**DI-NAS** (running) against Single path")
+    assert f"{row['diff']:+.3f}" in better and f"{row['diff_low']:+.3f}" in better and "n = 10" in better
+    assert f"Holm-adjusted {row['p_holm']:.3g}" in better and better.endswith("ranks better.")
+    few = finding(out.loc[("baseline", "control")], labels, cfg["comparison"])
+    needed = int(out.loc[("baseline", "control"), "n_needed"])
+    assert "too few instances" in few and "better" not in few and (f"about {needed} instances" in few or "more than" in few)
+    five = paired.comparisons(cfg, _per_instance({("baseline", "running"): base[:5], ("di_nas", "running"): base[:5] + 0.3,
+                                                  ("control", "running"): base[:5] + 0.3}))
+    text = finding(five.set_index(["kind", "run"], drop=False).loc[("baseline", "di_nas")], labels, cfg["comparison"])
+    assert "no evidence" in text and "cannot go below p = 0.0625" in text

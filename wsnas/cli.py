@@ -50,7 +50,7 @@ def cmd_gt_tau(args):
     from wsnas.reporting.results import read_accuracies
 
     acc, gt = read_accuracies(args.accuracies), read_accuracies(args.ground_truth)
-    print(f"GT-Tau {metrics.gt_tau(acc, gt):.4f}  T1R {metrics.top_n_rank(acc, gt, 1)}  T3R {metrics.top_n_rank(acc, gt, 3)}")
+    print(f"GT-Tau {metrics.gt_tau(acc, gt):.4f}  T1R {metrics.top_n_rank(acc, gt, 1):g}  T3R {metrics.top_n_rank(acc, gt, 3):g}")
 
 
 def build_parser() -> argparse.ArgumentParser:

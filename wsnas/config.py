@@ -38,6 +38,12 @@ def _with_defaults(cls):
     return jsonschema.validators.extend(cls, {"properties": set_defaults})
 
 
+#: Keys that existed once, with what replaced them: a config that still sets one gets this instead of "unknown key".
+REMOVED = {"comparison.bootstrap": "Table 5 no longer bootstraps; its exact sign-flip test is set by "
+                                   "comparison.permutations and comparison.alpha, so delete the key",
+           "comparison.bootstrap_seed": "Table 5 no longer bootstraps (see comparison.permutation_seed); delete the key"}
+
+
 def _key_path(error) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     if error.validator == "additionalProperties":
@@ -82,6 +88,8 @@ def validate(cfg: dict, source: str = "config") -> dict:
     errors = sorted(validator.iter_errors(cfg), key=lambda e: list(e.absolute_path))
     if errors:
         e = errors[0]
+        if e.validator == "additionalProperties" and _key_path(e) in REMOVED:
+            raise WsnasError(f"{source}: config key '{_key_path(e)}' was removed: {REMOVED[_key_path(e)]}")
         if e.validator == "additionalProperties":
             msg = "unknown key"
         elif e.validator == "pattern" and e.schema.get("pattern") == "^[1-4]{3}$":

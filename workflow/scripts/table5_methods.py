@@ -8,5 +8,6 @@ from wsnas.jobs import common, reports  # noqa: E402
 s = snakemake  # noqa: F821
 common.run(s.log, reports.table5_methods,
            config=s.params.config, summaries=list(s.input.summaries), instances=list(s.input.instances),
-           benchmarks=list(s.input.benchmarks), retrain=s.input.retrain, outputs=list(s.output),
+           benchmarks=list(s.input.benchmarks), retrain=s.input.retrain, outputs=list(s.output.table),
+           comparisons=s.output.comparisons,
            provenance=s.params.provenance)

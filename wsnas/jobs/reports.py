@@ -146,27 +146,29 @@ def table4_prefix_details(config: dict, metrics, outputs, provenance=None) -> No
     tables.write_table(frame, outputs, provenance, config["studies"]["window"])
 
 
-def table5_methods(config: dict, summaries, instances, benchmarks, outputs, retrain=None, provenance=None) -> None:
+def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comparisons, retrain=None,
+                   provenance=None) -> None:
     """Table 5 (``benchmarks``: the train jobs' Snakemake benchmark files .../<run>/<instance>.tsv;
-    ``retrain``: the final retraining's results)."""
+    ``retrain``: the final retraining's results) and its paired comparisons (``comparisons``: their CSV)."""
     by_run = {}
     for path in benchmarks:
         by_run.setdefault(Path(path).parent.name, []).append(path)
-    frame = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
-    methods_table.write_table5(frame, config, outputs, provenance)
+    frame, compared = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
+    methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------
-def paper_comparison(config: dict, table_files, ground_truth, accuracy, outputs, provenance: str, methods=None) -> None:
+def paper_comparison(config: dict, table_files, ground_truth, accuracy, outputs, provenance: str, methods=None,
+                     comparisons=None) -> None:
     """Every number of Tables 1-4 (``table_files``: their CSVs, long form) with the paper's and a verdict; with
     ``reference.ground_truth`` set, our ground truth and each experiment's final GT-Tau (``accuracy``: the
     accuracy tables results/supernet/<experiment>/<instance>/accuracy.csv) against the reference too; with
-    ``methods`` (Table 5's CSV), the "Remedies" section."""
+    ``methods`` and ``comparisons`` (Table 5's CSVs), the "Remedies" section."""
     compared = comparison.compare(comparison.read_tables(table_files))
     reference_md = ""
     if config["reference"]["ground_truth"]:
         finals = {exp["label"]: [analysis.accuracy_matrix(p).iloc[-1].values for p in accuracy if Path(p).parts[-3] == name]
                   for name, exp in config["experiments"].items()}
         reference_md = comparison.reference_section(config, read_ground_truth(ground_truth), finals)
-    remedies_md = comparison.remedies_section(methods) if methods else ""
+    remedies_md = comparison.remedies_section(config, methods, comparisons) if methods else ""
     comparison.write_report(config, provenance, compared, outputs, reference_md, remedies_md)

@@ -6,7 +6,7 @@ child order: instance ``i`` sets all three to ``i``), so that run A's instance `
 ``i`` start from the same weights and, for single-path-like methods, see the same batches and child
 sequence: they differ only in the method (a method that draws its own paths or data, PA&DA, shares the
 seeds, not the draws). This is what makes a difference between two runs a paired comparison
-(``wsnas.reporting.searches``). Each instance is
+(``wsnas.reporting.paired``). Each instance is
 evaluated in every mode of ``comparison.bn_modes``: the first at every epoch for the runs that need per-epoch
 rankings (DI-NAS's Figure 3 quantities: the baseline and DI-NAS runs by default), the others and every other
 run at the last epoch only; and densely after
@@ -20,8 +20,8 @@ from wsnas.methods import method_target
 
 
 def search_runs(config: dict) -> dict[str, dict]:
-    """Name -> settings of every configured search run; one line naming the key when a run names no method
-    or the comparison's baseline is not a run."""
+    """Name -> settings of every configured search run; one line naming the key when a run names no method,
+    the comparison's baseline is not a run, or a contrast (``comparison.contrasts``) names no run."""
     runs = config["searches"]
     for name, run in runs.items():
         try:
@@ -32,7 +32,30 @@ def search_runs(config: dict) -> dict[str, dict]:
     if runs and baseline not in runs:
         raise WsnasError(f"config key comparison.baseline: {baseline!r} is not in config key 'searches' "
                          f"({', '.join(runs)}); name the run every other is compared with")
+    check_contrasts(config)
     return runs
+
+
+def check_contrasts(config: dict) -> None:
+    """One line naming ``comparison.contrasts[i].<key>`` when a contrast names no search run, compares a run
+    with itself, repeats another contrast (either way round) or repeats a comparison with the baseline."""
+    runs, seen = config["searches"], set()
+    for i, contrast in enumerate(config["comparison"]["contrasts"]):
+        for key in ("run", "against"):
+            if contrast[key] not in runs:
+                raise WsnasError(f"config key comparison.contrasts[{i}].{key}: {contrast[key]!r} is not a search run "
+                                 f"(config section searches: {', '.join(runs) or 'none'}); name one of them")
+        pair = frozenset((contrast["run"], contrast["against"]))
+        if len(pair) == 1:
+            raise WsnasError(f"config key comparison.contrasts[{i}]: run and against are both {contrast['run']!r}; "
+                             "a contrast compares two different runs")
+        if config["comparison"]["baseline"] in pair:
+            raise WsnasError(f"config key comparison.contrasts[{i}]: every run is compared with the baseline "
+                             f"({config['comparison']['baseline']}) already; delete this contrast")
+        if pair in seen:
+            raise WsnasError(f"config key comparison.contrasts[{i}]: {contrast['run']} against {contrast['against']} "
+                             "is already a contrast; delete the repeat")
+        seen.add(pair)
 
 
 def search_config(config: dict, name: str, instance: int) -> dict:

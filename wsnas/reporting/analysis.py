@@ -82,12 +82,13 @@ def mean_std(values) -> tuple[float, float]:
 
 
 def rank_distribution(matrices_or_rows, gt_mean) -> pd.DataFrame:
-    """Long table (child, gt_rank, rank) of each child's rank in each ranking (Figure 3)."""
+    """Long table (child, gt_rank, rank) of each child's rank in each ranking (Figure 3); tied children
+    share their mean rank (``metrics.ranks``)."""
     gt_rank = metrics.ranks(np.asarray(gt_mean, dtype=float))
     rows = []
     for acc in matrices_or_rows:
         r = metrics.ranks(np.asarray(acc, dtype=float))
-        rows += [{"child": c, "gt_rank": int(g), "rank": int(k)} for c, g, k in zip(CHILDREN, gt_rank, r)]
+        rows += [{"child": c, "gt_rank": float(g), "rank": float(k)} for c, g, k in zip(CHILDREN, gt_rank, r)]
     return pd.DataFrame(rows)
 
 

@@ -6,6 +6,8 @@ Verdict: where the paper gives a spread (± std over instances), ours agrees whe
 noisy estimates. Where it gives none (Table 1's S-Tau, max and min tau), the tolerance is 0.10 for a tau
 and 5 places for a rank. With ``reference.ground_truth`` set (the authors' published standalone means),
 the report also compares our ground truth with theirs and gives each experiment's GT-Tau against both.
+With search runs, a Remedies section gives each run's pick, regret, cost and paper quote, and one sentence per
+comparison of Table 5, generated from its numbers (``finding``): no claim in it is typed by hand.
 """
 
 from pathlib import Path
@@ -14,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from wsnas.errors import WsnasError
-from wsnas.reporting import analysis, metrics, paper
+from wsnas.reporting import analysis, metrics, paired, paper, stats
+from wsnas.reporting.methods_table import ranking_text
 from wsnas.reporting.results import CHILDREN, read_ground_truth
 from wsnas.reporting.searches import ALPHA
 from wsnas.reporting.tables import RANK_METRICS, format_mean_std, read_long
@@ -80,38 +83,83 @@ def reference_section(config, gt_mean, final_accuracies: dict[str, list]) -> str
     return "\n".join(lines)
 
 
-def remedies_section(table5) -> str:
-    """Markdown: every method run of Table 5 (its long form ``table5``) in the first BN mode, and seed 002's
-    remedies: the GT-Tau difference to the baseline with its paired interval and what it says, the pick's
-    regret and retrained accuracy, the measured cost, and what the method's paper reports."""
+def _number(value, digits: int = 3) -> str:
+    return f"{value:+.{digits}f}"
+
+
+def finding(r, labels: dict, c: dict) -> str:
+    """One sentence of what comparison ``r`` (a row of Table 5's comparisons CSV) shows, generated from its
+    numbers: the difference, its interval, the adjusted p and the verdict, or why there is no verdict and how
+    many instances a conclusive answer would need (``c``: the config's comparison section)."""
+    who = f"**{labels.get(r['run'], r['run'])}** ({ranking_text(r['ranking'], r['against_ranking'])}) against " \
+          f"{labels.get(r['against'], r['against'])}"
+    n = int(r["n"])
+    if r["verdict"] == paired.NOT_PAIRED:
+        return f"{who}: no instance in common, so nothing is paired."
+    if r["verdict"] == paired.IDENTICAL:
+        return f"{who}: identical GT-Tau in all {n} instances (every difference is exactly 0)."
+    interval = "no interval from one pair" if pd.isna(r["diff_low"]) else \
+        f"95 % CI [{_number(r['diff_low'])}, {_number(r['diff_high'])}]"
+    measured = f"ΔGT-Tau {_number(r['diff'])} ({interval}, n = {n})"
+    needed = ("more than {:,} instances".format(stats.N_NEEDED_CAP) if r["n_needed"] >= stats.N_NEEDED_CAP
+              else f"about {int(r['n_needed'])} instances")
+    if r["verdict"] in ("better", "worse"):
+        return (f"{who}: {measured}, sign-flip p = {r['p']:.3g}, Holm-adjusted {r['p_holm']:.3g} < {c['alpha']:g}: "
+                f"ranks {r['verdict']}.")
+    if r["verdict"] == paired.too_few(n):
+        return (f"{who}: {measured}; too few instances for a verdict (fewer than {c['min_pairs']}). At the spread "
+                f"measured, a conclusive answer on a difference of this size would need {needed}.")
+    floor = (f" With {n} pairs the exact test cannot go below p = {stats.smallest_p(n):.3g}."
+             if stats.smallest_p(n) >= c["alpha"] else "")
+    return (f"{who}: {measured}, sign-flip p = {r['p']:.3g}, Holm-adjusted {r['p_holm']:.3g}: no evidence of a "
+            f"difference. The smallest difference detectable at {c['power']:.0%} power is {r['mdd']:.3f}; the "
+            f"observed one would need {needed}.{floor}")
+
+
+def remedies_section(config: dict, table5, comparisons) -> str:
+    """Markdown: every method run of Table 5 (its long form ``table5``) in the first BN mode and by its
+    architecture parameters, and seed 002's remedies, with pick, regret, retrained accuracy, cost and what the
+    method's paper reports; then one generated sentence per comparison with the baseline in the first BN
+    mode and per contrast (``comparisons``: Table 5's comparisons CSV), and a count of the verdicts in the
+    other BN modes."""
+    c = config["comparison"]
     frame = pd.read_csv(table5, dtype={"pick_mode": str})
-    first = frame["bn_mode"].iloc[0]
-    rows = frame[(frame["bn_mode"] == first) | (frame["bn_mode"] == ALPHA) | frame["gt_tau_pairs"].eq(0)]
-
-    def evidence(r):
-        if r["gt_tau_pairs"] == 0 or pd.isna(r["gt_tau_diff_low"]):
-            return "not paired"
-        if r["gt_tau_diff_low"] == r["gt_tau_diff_high"] == 0:
-            return "identical to the baseline"  # a control that trains the baseline's weights (DCNAS M = 1)
-        if r["gt_tau_diff_low"] > 0:
-            return "better than the baseline"
-        return "worse than the baseline" if r["gt_tau_diff_high"] < 0 else "no evidence of a difference"
-
+    compared = pd.read_csv(comparisons)
+    first = c["bn_modes"][0]
+    labels = dict(zip(frame["run"], frame["label"]))
+    rows = frame[(frame["bn_mode"] == first) | (frame["bn_mode"] == ALPHA) | frame["paired"].isna()]
     lines = ["## Remedies", "",
              f"Every method run against the same ground truth (Table 5; BN mode {first}, DARTS also by its "
-             "architecture parameters (alpha), seed 002's remedies in their dense-evaluation mode). A difference counts only when its 95 % paired-bootstrap interval "
-             "excludes 0. The papers' own numbers were measured elsewhere unless marked same benchmark.", "",
-             "| run | ranking | GT-Tau | ΔGT-Tau [95 % CI] | evidence | pick (most common) | regret | retrained acc. | cost × baseline "
-             "| paper reports | same benchmark |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "architecture parameters, seed 002's remedies in their dense-evaluation mode). The papers' own "
+             "numbers were measured elsewhere unless marked same benchmark.", "",
+             "| run | ranking | n | GT-Tau | pick (most common) | regret | retrained acc. | cost × baseline "
+             "| paper reports | same benchmark |", "|---|---|---|---|---|---|---|---|---|---|"]
     for _, r in rows.iterrows():
-        diff = "–" if pd.isna(r["gt_tau_diff"]) or r["run"] == frame["run"].iloc[0] else (
-            f"{r['gt_tau_diff']:+.4f} [{r['gt_tau_diff_low']:+.4f}, {r['gt_tau_diff_high']:+.4f}]")
         retrained = format_mean_std(r["retrained_acc"], r["retrained_acc_std"]) if "retrained_acc" in r else "–"
-        lines.append(f"| {r['label']} | {r['bn_mode']} | {format_mean_std(r['gt_tau'], r['gt_tau_std'])} | {diff} | "
-                     f"{'baseline' if diff == '–' and r['gt_tau_pairs'] > 0 else evidence(r)} | {r['pick_mode']} | "
+        lines.append(f"| {r['label']} | {r['bn_mode']} | {int(r['instances'])} | "
+                     f"{format_mean_std(r['gt_tau'], r['gt_tau_std'])} | {r['pick_mode']} | "
                      f"{format_mean_std(r['regret'], r['regret_std'])} | {retrained} | {r['train_cost_ratio']:.2f} | "
-                     f"{'' if pd.isna(r['paper']) else r['paper']} | {'' if pd.isna(r['same_benchmark']) else r['same_benchmark']} |")
-    return "\n".join(lines)
+                     f"{'' if pd.isna(r['paper']) else r['paper']} | "
+                     f"{'' if pd.isna(r['same_benchmark']) else r['same_benchmark']} |")
+    tests = int(compared["p_holm"].notna().sum())
+    lines += ["", "### What the comparisons show", "",
+              f"Generated from `reports/tables/table5_comparisons.csv`: GT-Tau differences paired instance by "
+              f"instance, a Student-t 95 % interval, the exact sign-flip test Holm-adjusted over the {tests} "
+              f"comparisons of Table 5 with at least {c['min_pairs']} pairs, and a verdict only when the adjusted "
+              f"p is below {c['alpha']:g}.", ""]
+    shown = compared[((compared["kind"] == "baseline") & (compared["ranking"].isin([first, ALPHA]))) |
+                     (compared["kind"] == "contrast")]
+    for kind, title in (("baseline", f"Against the baseline ({c['baseline']})"), ("contrast", "Contrasts")):
+        part = shown[shown["kind"] == kind]
+        if len(part):
+            lines += [f"{title}:", ""] + [f"- {finding(r, labels, c)}" for _, r in part.iterrows()] + [""]
+    rest = compared[(compared["kind"] == "baseline") & ~compared["ranking"].isin([first, ALPHA])]
+    if len(rest):
+        counts = rest["verdict"].value_counts()
+        lines.append(f"In the other BN modes ({', '.join(dict.fromkeys(rest['ranking']))}), the "
+                     f"{len(rest)} comparisons with the baseline say: "
+                     + "; ".join(f"{verdict}: {k}" for verdict, k in counts.items()) + " (Table 5).")
+    return "\n".join(lines).rstrip()
 
 
 def write_report(config, provenance: str, compared: pd.DataFrame, outputs, reference_md: str = "",

@@ -3,14 +3,21 @@
 All inputs are accuracies per child (the same 64-child order in every argument); rankings are derived
 from them. Kendall tau is ``scipy.stats.kendalltau`` (tau-b, which equals tau-a when there are no ties).
 
-Ranks: rank 1 is the best (highest accuracy). Ties are broken deterministically by child order, the
-child that comes first in ``wsnas.core.space.CHILD_IDS`` (lexicographic ``111``..``444``) ranking higher.
+Ranks: rank 1 is the best (highest accuracy). Accuracies on a finite ranking set tie often (1,078 images
+give 1,079 possible values), and breaking ties by child order would favour the ``1xx`` children. So every
+metric that depends on an order is its expectation over all orderings of the tied scores, computed exactly:
+a tied child's rank is the mean of the ranks its group spans (``ranks``), a child of the group straddling
+the top-n boundary is in the top n with probability (free places) / (group size) (``top_probabilities``),
+and TnR and P@Top5% are expectations over those orderings (``top_n_rank``, ``precision_at_top``). Where one
+concrete child is needed (the pick that final retraining trains), ``top_n`` breaks ties by a seeded random
+order, never by child order.
 """
 
 from itertools import combinations
+from math import comb
 
 import numpy as np
-from scipy.stats import kendalltau
+from scipy.stats import kendalltau, rankdata
 
 
 def kendall_tau(a, b) -> float:
@@ -39,22 +46,40 @@ def gt_tau(acc, gt_acc) -> float:
 
 
 def ranks(acc) -> np.ndarray:
-    """Rank of each child, 1 = highest accuracy; ties go to the earlier child (stable sort)."""
+    """Rank of each child, 1 = highest accuracy; tied children share the mean of the ranks they span (their
+    expected rank over the orderings of the tie), so ranks can be halves."""
+    return rankdata(-np.asarray(acc, dtype=float), method="average")
+
+
+def top_n(acc, n: int, seed: int = 0) -> np.ndarray:
+    """Indices of the n best children, best first, ties in a random order drawn from ``seed`` (the same
+    seed, the same order; never the child order)."""
     acc = np.asarray(acc, dtype=float)
-    order = np.argsort(-acc, kind="stable")
-    out = np.empty(len(acc), dtype=int)
-    out[order] = np.arange(1, len(acc) + 1)
-    return out
+    tie_break = np.random.default_rng(seed).permutation(len(acc))
+    return np.lexsort((tie_break, -acc))[:n]
 
 
-def top_n(acc, n: int) -> np.ndarray:
-    """Indices of the n best children (ties to the earlier child)."""
-    return np.argsort(-np.asarray(acc, dtype=float), kind="stable")[:n]
+def top_probabilities(acc, n: int) -> np.ndarray:
+    """P(child i is among the n best) over all orderings of tied scores: 1 above the n-th best score, 0
+    below it, and (free places) / (group size) for the children tied at it."""
+    acc = np.asarray(acc, dtype=float)
+    threshold = np.sort(acc)[::-1][n - 1]
+    above, tied = acc > threshold, acc == threshold
+    return np.where(above, 1.0, np.where(tied, (n - above.sum()) / tied.sum(), 0.0))
 
 
-def top_n_rank(acc, gt_acc, n: int) -> int:
-    """TnR: the best ground-truth rank (1 = best) among the top-n children of ``acc`` (Sec. 3.2)."""
-    return int(ranks(gt_acc)[top_n(acc, n)].min())
+def top_n_rank(acc, gt_acc, n: int) -> float:
+    """TnR (Sec. 3.2): the best ground-truth rank (1 = best) among the top-n children of ``acc``, expected
+    over the orderings of tied scores in ``acc`` (exact: of a tie group of g children of which r enter the
+    top n, the j-th best in ground truth is the group's best entrant with probability C(g-j, r-1) / C(g, r)).
+    Ground-truth ties take their mean rank (``ranks``)."""
+    acc, gt_rank = np.asarray(acc, dtype=float), ranks(gt_acc)
+    threshold = np.sort(acc)[::-1][n - 1]
+    above, tied = acc > threshold, acc == threshold
+    certain = gt_rank[above].min() if above.any() else np.inf
+    group = np.sort(gt_rank[tied])
+    g, r = len(group), n - int(above.sum())
+    return float(sum(comb(g - j, r - 1) / comb(g, r) * min(certain, group[j - 1]) for j in range(1, g + 1)))
 
 
 def gt_tau_window(acc_by_step, gt_acc, k: int) -> tuple[float, float]:
@@ -69,10 +94,22 @@ def gt_tau_window(acc_by_step, gt_acc, k: int) -> tuple[float, float]:
 
 def precision_at_top(acc, gt_acc, fraction: float) -> float:
     """P@Top(fraction) (Lu et al. 2023): the share of the predicted top ceil(fraction * n) children that are
-    also in the ground-truth top ceil(fraction * n). For 64 children and 5% that is the top 4."""
+    also in the ground-truth top ceil(fraction * n), for 64 children and 5% the top 4; expected over the
+    orderings of tied scores on both sides (independent tie orders: sum of P(in both tops) / k)."""
     n = len(gt_acc)
     k = max(1, int(np.ceil(fraction * n - 1e-9)))
-    return len(set(top_n(acc, k)) & set(top_n(gt_acc, k))) / k
+    return float(np.sum(top_probabilities(acc, k) * top_probabilities(gt_acc, k)) / k)
+
+
+def pick_expectations(acc, gt_acc) -> dict:
+    """The pick (the top-1 child) against the ground truth, expected over the orderings of children tied at
+    the top: its ground-truth rank and accuracy, its regret (the best ground-truth accuracy minus the pick's)
+    and how many children tie for the top (``pick_ties``)."""
+    gt = np.asarray(gt_acc, dtype=float)
+    p = top_probabilities(acc, 1)
+    accuracy = float(p @ gt)
+    return {"pick_gt_rank": float(p @ ranks(gt)), "pick_gt_acc": accuracy, "regret": float(gt.max() - accuracy),
+            "pick_ties": int(np.count_nonzero(p))}
 
 
 def disturbance_over_interval(acc_by_epoch, interval: int = 13) -> list[dict]:

@@ -1,10 +1,11 @@
-"""The metrics of one search run (``wsnas.plan.searches``) against the ground truth, and the paired comparison
-of two runs.
+"""The metrics of one search run (``wsnas.plan.searches``) against the ground truth (the comparisons of two
+runs are ``wsnas.reporting.paired``).
 
 Per instance and BN mode, at the last epoch: GT-Tau, T1R and T3R (Zhang et al. 2020, Sec. 3.2), P@Top5%
 (Lu et al. 2023, Sec. 5: the top ceil(5 % of 64) = 4 children), the pick (the top-1 child) with its
 ground-truth rank and accuracy and its regret (the best child's ground-truth accuracy minus the pick's); in the dense-evaluation mode also GT-Tau-Mean-k and GT-Tau-Std-k over the
-last k mini-batches (Sec. 4.1). Per run and BN mode: their mean and std over instances, S-Tau across the
+last k mini-batches (Sec. 4.1). Orders with ties are expectations over the orderings of the tied scores
+(``wsnas.reporting.metrics``). Per run and BN mode: their mean and std over instances, S-Tau across the
 instances (Eq. 2) and how many distinct children the instances pick. DI-NAS's Figure 3 quantities come
 from the per-epoch rankings (``metrics.disturbance_over_interval``).
 """
@@ -34,14 +35,15 @@ def epoch_means(paths) -> pd.DataFrame:
     return pd.concat([read_table(p, ["epoch"]) for p in paths]).groupby("epoch").mean(numeric_only=True)
 
 
-def instance_metrics(matrix: pd.DataFrame, gt_mean) -> dict:
-    """One instance's last-epoch ranking (``matrix``: epochs x children) against the ground truth."""
+def instance_metrics(matrix: pd.DataFrame, gt_mean, instance: int) -> dict:
+    """One instance's last-epoch ranking (``matrix``: epochs x children) against the ground truth. Every
+    number that depends on an order is its expectation over the orderings of tied scores (``metrics``);
+    ``pick`` names one child (ties broken by a random order seeded by the instance) and ``pick_ties`` how
+    many tie for the top."""
     acc, gt = matrix.iloc[-1].values, np.asarray(gt_mean, dtype=float)
-    pick = int(metrics.top_n(acc, 1)[0])
     return {"epoch": int(matrix.index[-1]), "gt_tau": metrics.gt_tau(acc, gt), "t1r": metrics.top_n_rank(acc, gt, 1),
             "t3r": metrics.top_n_rank(acc, gt, 3), "p_top5": metrics.precision_at_top(acc, gt, TOP_FRACTION),
-            "pick": CHILDREN[pick], "pick_gt_rank": int(metrics.ranks(gt)[pick]), "pick_gt_acc": float(gt[pick]),
-            "regret": float(gt.max() - gt[pick])}
+            "pick": CHILDREN[int(metrics.top_n(acc, 1, seed=instance)[0])], **metrics.pick_expectations(acc, gt)}
 
 
 def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str, window: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -53,7 +55,7 @@ def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str,
             raise WsnasError(f"config key searches.{run}.instances: S-Tau needs at least 2 instances")
         mode_rows = []
         for i, matrix in enumerate(matrices):
-            row = {"run": run, "bn_mode": bn_mode, "instance": i, **instance_metrics(matrix, gt_mean)}
+            row = {"run": run, "bn_mode": bn_mode, "instance": i, **instance_metrics(matrix, gt_mean, i)}
             if bn_mode == dense_mode:
                 window_numbers = analysis.window_metrics(analysis.dense_matrix(dense[i]), gt_mean, window)
                 row |= {"gt_tau_mean_k": window_numbers["gt_tau_mean"], "gt_tau_std_k": window_numbers["gt_tau_std"]}
@@ -88,10 +90,11 @@ def alpha_matrix(history) -> pd.DataFrame | None:
 
 def top_picks(run: str, accuracy: dict, k: int) -> pd.DataFrame:
     """The ``k`` best-ranked children of every instance at its last epoch, per BN mode (``accuracy``: BN mode
-    -> the instances' accuracy matrices): the children final retraining trains (``wsnas.plan.retrain``)."""
+    -> the instances' accuracy matrices): the children final retraining trains (``wsnas.plan.retrain``);
+    ties in the order ``instance_metrics`` breaks them, so rank 0 is the row's ``pick``."""
     rows = [{"run": run, "bn_mode": bn_mode, "instance": i, "rank": r, "child": CHILDREN[c]}
             for bn_mode, matrices in accuracy.items() for i, matrix in enumerate(matrices)
-            for r, c in enumerate(metrics.top_n(matrix.iloc[-1].values, k))]
+            for r, c in enumerate(metrics.top_n(matrix.iloc[-1].values, k, seed=i))]
     return pd.DataFrame(rows)
 
 
@@ -107,15 +110,3 @@ def disturbance(run: str, matrices, interval: int) -> pd.DataFrame:
                              f"(raise config key searches.{run}.epochs)")
         frames.append(pd.DataFrame(metrics.disturbance_over_interval(matrix.values, used)).assign(instance=i, interval=used))
     return pd.concat(frames, ignore_index=True)
-
-
-def paired_difference(run: pd.Series, baseline: pd.Series, resamples: int, seed: int) -> dict:
-    """Mean of ``run - baseline`` over the instances both have (indexed by instance: the same seeds), and
-    its 95 % paired-bootstrap interval (instances resampled with replacement, percentile method)."""
-    pairs = pd.concat({"run": run, "baseline": baseline}, axis=1).dropna()
-    d = (pairs["run"] - pairs["baseline"]).to_numpy(dtype=float)
-    if len(d) == 0:
-        return {"diff": np.nan, "diff_low": np.nan, "diff_high": np.nan, "pairs": 0}
-    means = np.random.default_rng(seed).choice(d, size=(resamples, len(d)), replace=True).mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"diff": float(d.mean()), "diff_low": float(low), "diff_high": float(high), "pairs": len(d)}
