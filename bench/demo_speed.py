@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from bench.speed import timed
+from bench.timing import timed
 from wsnas import config
 from wsnas.config import merged
 from wsnas.core.model import build_model

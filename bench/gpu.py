@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 
 from bench import speed
-from bench.speed import _sync
+from bench.timing import _sync
 from wsnas import config
 from wsnas.config import merged
 from wsnas.plan import cost
@@ -39,6 +39,7 @@ from wsnas.training.device import resolve_device, set_tf32, stacked_enabled
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.stacked import stacked_forward, train_epoch_stacked
 from wsnas.core.space import child_index
+from wsnas.methods import declarations
 from wsnas.training.loop import Loop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,10 +47,7 @@ CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
 #: The targets the check is held against.
 TARGETS = {"all_hours": 24.0, "stacked_mfu": 0.10}
 #: Tolerances: float64 paths must agree to rounding; TF32 and bf16 forward passes to their precision.
-#: The issues' step-time targets per method against single path (DI-NAS 1.15x, PA&DA 1.10x, DCNAS 1.3x); DARTS
-#: trains every operation in each step and has none (reported, not judged; issue 16 compares its variants).
-REMEDY_STEP = {"di_nas": 1.15, "pada": 1.10, "darts": math.inf, "dcnas": 1.3}
-TOLERANCE = {"remedy_step": 1.3, "fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
+TOLERANCE = {"fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
 SIZES = {  # the checks' network and data: the paper network on 16x16 digits on a GPU, a tiny one on a CPU,
     # where Inductor's code generation (minutes on 2 cores; tests/test_compile.py covers it) gives way to aot_eager
     "gpu": {"model": ["model.stem_channels=48", "model.stem_convs=2", "model.cell_channels=16", "model.num_cells=4"],
@@ -151,46 +149,43 @@ def check_bf16_ranking(size, device) -> dict:
             "mean fp32 accuracy": float(fp32.mean())}
 
 
-#: The timed runs of ``check_remedy_steps`` besides one per registered method: name -> (method section, train
-#: keys). DCNAS lays its phases out over ``train.epochs`` (200, as the paper), so two timed epochs of it are
-#: warm-up (plain steps); ``dcnas_pairs`` starts in slot 0's Eq. 8 pairs instead.
-TIMED_RUNS = {"dcnas": ({"name": "dcnas"}, {"epochs": 200}),
-              "dcnas_pairs": ({"name": "dcnas", "warmup_epochs": 0.0, "layer_epochs": 8.0, "schedule_epochs": 0},
-                              {"epochs": 200})}
-#: DCNAS's paper schedule: of 200 epochs, 36 are Eq. 8 pairs (12 slots x T = 3), the rest plain steps.
-DCNAS_PAIR_EPOCHS, DCNAS_EPOCHS = 36, 200
-
-
 def check_remedy_steps(size, device) -> dict:
-    """One epoch of every registered method besides single path, on the device, beside single path (all with
-    uniform children, as the search runs): its loss is finite, and its epoch time against the baseline's
-    (the issues' targets, ``REMEDY_STEP``). The timed epoch is each method's second: PA&DA then samples
-    paths and data. DCNAS is timed in its plain and its Eq. 8 phase (``TIMED_RUNS``) and judged on the
-    paper schedule's mix of the two."""
-    from wsnas.methods import METHODS
-
-    cfg = _config(size, device, "train.epochs=2", "train.child_order=uniform")
+    """One epoch of every timing each registered method declares (``wsnas.methods.<name>``: DECLARATION.timings),
+    on the device, beside single path with the same train keys (or the timing it names): its loss is finite,
+    and its epoch time against the reference's. A method whose timings are phases of a paper run (``share``)
+    is judged on their mix against its ``step_target``; a single timing against single path is judged
+    against it directly. The timed epoch is each run's second (a method that samples paths or data then
+    does)."""
+    cfg = _config(size, device, "train.epochs=2")
     data = _data(cfg, device)
-    runs = {name: ({"name": name}, {}) for name in METHODS} | TIMED_RUNS
-    seconds, out = {}, {}
-    for name, (method, train) in runs.items():
-        loop = Loop(merged(cfg, method=method, train=train), data, None)
+
+    def seconds_of(run_cfg):
+        loop = Loop(run_cfg, data, None)
         loop.train_epoch()  # warm-up
         _sync(device)
         start = time.perf_counter()
         record = loop.train_epoch()
         _sync(device)
-        seconds[name] = time.perf_counter() - start
-        if name != "single_path":
-            out[f"{name} train loss (finite)"] = _verdict(record["train_loss"], math.inf)
-    for name in runs:
-        if name not in ("single_path", "dcnas"):
-            out[f"{name} epoch seconds / single path"] = _verdict(seconds[name] / seconds["single_path"], math.inf
-                                                                  if name == "dcnas_pairs" else
-                                                                  REMEDY_STEP.get(name, TOLERANCE["remedy_step"]))
-    mixed = ((DCNAS_EPOCHS - DCNAS_PAIR_EPOCHS) * seconds["dcnas"] + DCNAS_PAIR_EPOCHS * seconds["dcnas_pairs"]) / DCNAS_EPOCHS
-    out["dcnas epoch seconds / single path (paper schedule: 36 of 200 epochs in pairs)"] = _verdict(
-        mixed / seconds["single_path"], REMEDY_STEP["dcnas"])
+        return time.perf_counter() - start, record
+
+    out, single_path, timed = {}, {}, {}
+    for declaration in declarations().values():
+        mix = 0.0
+        for timing in declaration.timings:
+            key = repr(sorted(timing.train.items()))
+            if timing.against == "single path" and key not in single_path:
+                single_path[key] = seconds_of(merged(cfg, train=timing.train))[0]
+            seconds, record = seconds_of(merged(cfg, train=timing.train, method={"name": declaration.name, **timing.options}))
+            timed[timing.label] = seconds
+            reference = single_path[key] if timing.against == "single path" else timed[timing.against]
+            out[f"{timing.label}: train loss (finite)"] = _verdict(record["train_loss"], math.inf)
+            judged = timing.share is None and timing.against == "single path" and len(declaration.timings) == 1
+            out[f"{timing.label}: epoch seconds ratio"] = _verdict(seconds / reference, declaration.step_target
+                                                                   if judged else math.inf)
+            mix += (timing.share or 0.0) * seconds / reference
+        if any(t.share is not None for t in declaration.timings):
+            out[f"{declaration.name}: epoch seconds / single path (the paper run's mix of phases)"] = _verdict(
+                mix, declaration.step_target)
     return out
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import torch
 
-from bench.speed import random_cifar_like, _sync
+from bench.speed import random_cifar_like
+from bench.timing import _sync
 from wsnas import config
 from wsnas.data.device_data import DeviceData
 from wsnas.training.device import resolve_device

@@ -1,5 +1,6 @@
 """Speed benchmark: the machine's ceiling, FLOPs per image, and the naive vs fast paths of
-standalone, stacked, supernet training (single path, compiled, DI-NAS, PA&DA) and all-64 evaluation, measured side by side in one run.
+standalone, stacked, supernet training (single path, compiled, and every timing each method declares,
+``wsnas.methods.<name>``) and all-64 evaluation, measured side by side in one run.
 
     python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
 
@@ -21,8 +22,10 @@ from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from bench.timing import timed
 from wsnas import config
 from wsnas.config import merged
+from wsnas.methods import declarations
 
 from wsnas.training import runtime
 from wsnas.data.device_data import DeviceData
@@ -43,23 +46,6 @@ SIZES = {  # steps per timed training case, K stacked children, test images for 
 #: Dense peak TFLOP/s of known accelerators (vendor figures), for MFU against the datasheet as well.
 PEAK_TFLOPS = {"H100": {"bf16": 989.0, "tf32": 494.7}, "H200": {"bf16": 989.0, "tf32": 494.7},
                "A100": {"bf16": 312.0, "tf32": 156.0}}
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def timed(fn, device, repeat=1, warm_up=None):
-    """Seconds per call of ``fn``, after one warm-up call (cuDNN autotuning and oneDNN primitive
-    creation for every shape and operation, allocator growth)."""
-    (warm_up or fn)()
-    _sync(device)
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    _sync(device)
-    return (time.perf_counter() - start) / repeat
 
 
 def random_cifar_like(n_train, n_test, seed=0):
@@ -152,7 +138,7 @@ def supernet_rate(cfg, data, device, compiled=False):
 
 def method_rate(cfg, data, device):
     """Images/s of one epoch of any method (``method.name``) after one warm-up epoch (a method without a child
-    sampler, DARTS, trains every operation in each step)."""
+    sampler trains its own way in each step)."""
     trainer = Loop(cfg, data, Path("/nonexistent"))
     return data.n_train / timed(trainer.train_epoch, device, warm_up=trainer.train_epoch)
 
@@ -231,41 +217,25 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
              lambda: supernet["fast"],
              lambda: supernet_rate(fast_cfg, _data(sup_prepared, fast_cfg, device, True), device, compiled=True),
              train_flops, "train.compile=on, after a compiling epoch; both with the fast settings")
-    case("supernet training: DI-NAS vs single path", "img/s", lambda: supernet["fast"],
-         lambda: supernet_rate(merged(fast_cfg, method={"name": "di_nas"}), _data(sup_prepared, fast_cfg, device, True), device),
-         train_flops, "method.name=di_nas (Niu et al.): step time = 1/ratio x single path's (issue 14: <= 1.15x)")
-    uniform_cfg = merged(fast_cfg, train={"child_order": "uniform"})
-    case("supernet training: PA&DA vs single path", "img/s",
-         lambda: supernet_rate(uniform_cfg, _data(sup_prepared, fast_cfg, device, True), device),
-         lambda: supernet_rate(merged(uniform_cfg, method={"name": "pada"}), _data(sup_prepared, fast_cfg, device, True), device),
-         train_flops, "method.name=pada (Lu et al.), both uniform children; the timed epoch samples paths and "
-         "data (issue 17: <= 1.10x)")
-    darts = {variant: merged(uniform_cfg, method={"name": "darts", "variant": variant})
-             for variant in ("first_order", "second_order", "amended")}
-    first_order = case("DARTS first order (mixed operations) vs single path", "img/s", lambda: supernet["fast"],
-                       lambda: method_rate(darts["first_order"], _data(sup_prepared, fast_cfg, device, True), device),
-                       train_flops, "method.name=darts: every operation of every edge in each step, half the "
-                       "images train alpha (Liu et al.)")
-    second_order = case("DARTS second order vs first order", "img/s", lambda: first_order["fast"],
-                        lambda: method_rate(darts["second_order"], _data(sup_prepared, fast_cfg, device, True), device),
-                        train_flops, "the unrolled step, exact Hessian products (issue 16)")
-    amended = case("DARTS amended vs first order", "img/s", lambda: first_order["fast"],
-                   lambda: method_rate(darts["amended"], _data(sup_prepared, fast_cfg, device, True), device),
-                   train_flops, "Bi et al. Eq. 6, exact Hessian products")
-    case("DARTS amended vs second order", "img/s", lambda: second_order["fast"], lambda: amended["fast"], train_flops,
-         "issue 16 asks <= 1x second order's step time (ratio >= 1); Eq. 6 chains two Hessian products, DARTS one")
-    # DCNAS (Pan et al.): at 200 epochs the timed epoch lies in the warm-up (plain steps on random copies);
-    # with no warm-up and long slot phases, in slot 0's Eq. 8 pairs (two children's passes, meta steps)
-    dcnas_plain = merged(uniform_cfg, method={"name": "dcnas"})
-    dcnas_pairs = merged(uniform_cfg, method={"name": "dcnas", "warmup_epochs": 0.0, "layer_epochs": 8.0,
-                                              "schedule_epochs": 0})
-    uniform = supernet_rate(uniform_cfg, _data(sup_prepared, fast_cfg, device, True), device)
-    case("DCNAS plain phase vs single path", "img/s", lambda: uniform,
-         lambda: method_rate(dcnas_plain, _data(sup_prepared, fast_cfg, device, True), device), train_flops,
-         "method.name=dcnas, M = 2: one child per step on its copies (issue 15: the whole method <= 1.3x)")
-    case("DCNAS Eq. 8 paired phase vs single path", "img/s", lambda: uniform,
-         lambda: method_rate(dcnas_pairs, _data(sup_prepared, fast_cfg, device, True), device), train_flops,
-         "two children per step and a meta step every 20; 36 of the paper's 200 epochs")
+    # every timing each method declares (wsnas.methods.<name>: DECLARATION.timings), against single path with the
+    # same train keys or against another timing of the method
+    single_path, timings = {}, {}
+    for declaration in declarations().values():
+        for timing in declaration.timings:
+            cfg = merged(fast_cfg, train=timing.train, method={"name": declaration.name, **timing.options})
+            key = repr(sorted(timing.train.items()))
+            if timing.against == "single path" and key not in single_path:
+                single_path[key] = supernet_rate(merged(fast_cfg, train=timing.train), _data(sup_prepared, fast_cfg, device, True), device)
+            reference = single_path[key] if timing.against == "single path" else timings[timing.against]["fast"]
+            if timing.label in timings:
+                raise ValueError(f"bench timing {timing.label!r} is declared twice; give each timing its own label")
+            same = next((c for c in timings.values() if c.get("config") == cfg), None)
+            rate = same["fast"] if same else method_rate(cfg, _data(sup_prepared, fast_cfg, device, True), device)
+            timings[timing.label] = case(timing.label, "img/s", lambda r=reference: r, lambda r=rate: r, train_flops,
+                                         f"method.name={declaration.name}" + (f": {timing.note}" if timing.note else ""))
+            timings[timing.label]["config"] = cfg
+    for c in timings.values():
+        c.pop("config")
     evaluation = case(f"all-64 evaluation ({s['eval_images']} images)", "child-img/s",
                       lambda: eval_rate(naive_cfg, naive, False, device),
                       lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),

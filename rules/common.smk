@@ -1,25 +1,29 @@
+import os
 import sys
 from types import SimpleNamespace
 
-# The wsnas package lives beside this workflow (the scripts in workflow/scripts find it the same way).
+# The wsnas package lives beside this workflow. One mechanism puts it on the path of the Snakefile and of every
+# job's script, whatever runs the job (the pip-installed package, an --sdm conda environment, a SLURM node,
+# where Snakemake reads this file again): the workflow's own folder on PYTHONPATH.
 sys.path.insert(0, workflow.basedir)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))
 
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
-from wsnas.jobs.common import checkpoint_folder, runtime
-from wsnas.methods import method_target
+from wsnas.jobs.common import runtime
+from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config, retrain_jobs, retrain_seeds
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
-from wsnas.plan.searches import evaluation_config, every_epoch, remedy_runs, runs_of_method, search_config, search_runs
-from wsnas.plan.settings import data_settings, evaluate_job_settings, finetune_settings, training_settings
+from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, remedy_runs, search_config, search_runs
+from wsnas.plan.settings import checkpoint_folder, data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from wsnas.reporting.tables import provenance
 
 try:  # one line naming the bad key, before any job starts
     validate_wsnas_config(config, "config")
     check_experiment_names(config)
-    method_target(config["method"]["name"])
+    checked_method(config["method"])
     STUDY_RUNS = study_runs(config)
     SEARCHES = search_runs(config)
     REMEDIES = remedy_runs(config)
@@ -190,9 +194,10 @@ def report_params(*sections):
     return {"config": config_sections(*sections), "provenance": PROVENANCE}
 
 
-def reported(files, name, category, subcategory=None):
-    """``files`` in the Snakemake report under category/subcategory, with the caption workflow/report/<name>.rst."""
-    return report(files, caption=f"../workflow/report/{name}.rst", category=category, subcategory=subcategory)
+def reported(files, name, category, subcategory=None, caption=None):
+    """``files`` in the Snakemake report under category/subcategory, with the caption workflow/report/<name>.rst
+    (or ``caption``, relative to rules/)."""
+    return report(files, caption=caption or f"../workflow/report/{name}.rst", category=category, subcategory=subcategory)
 
 
 def table_output(name, subcategory):
@@ -221,14 +226,14 @@ def search_evaluation_config(w):
 
 def search_metric_inputs(w):
     """accuracy_<bn>: the instances' accuracy tables in each BN mode of ``comparison.bn_modes``; dense: their
-    dense tables; history: their epoch records (DARTS's alpha); the ground truth."""
+    dense tables; history: their epoch records (a method's own rankings); the ground truth."""
     return {**{f"accuracy_{bn}": search_files(w.search, f"accuracy_{bn}.csv") for bn in BN_MODES},
             "dense": search_files(w.search, "dense.csv"), "history": search_files(w.search, "epochs.csv"),
             "ground_truth": GT_SUMMARY}
 
 
 #: What search_metrics reads besides its inputs: the BN modes, the dense-evaluation mode and window,
-#: DI-NAS's Figure 3 interval and how many children per instance final retraining trains.
+#: the Figure-3 disturbance interval and how many children per instance final retraining trains.
 SEARCH_METRIC_PARAMS = {"bn_modes": BN_MODES, "dense_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
                         "interval": config["comparison"]["interval"], "top_k": config["retrain"]["top_k"]}
 
@@ -267,14 +272,24 @@ def search_benchmarks():
 
 
 BASELINE = config["comparison"]["baseline"]
-#: DI-NAS's figures draw these runs beside the baseline (none: the figures are not built).
-DI_NAS_RUNS = runs_of_method(config, "di_nas")
-#: PA&DA's figure draws these runs (none: not built).
-PADA_RUNS = runs_of_method(config, "pada")
-#: DARTS's figures draw these runs (none: not built).
-DARTS_RUNS = runs_of_method(config, "darts")
-#: DCNAS's sharing figure draws these runs (none: not built).
-DCNAS_RUNS = runs_of_method(config, "dcnas")
+#: Each figure a configured method declares, with the runs it draws (rules/figures.smk makes its rule).
+METHOD_FIGURES = method_figures(config)
+
+
+def method_figure_inputs(figure, runs):
+    """A method figure's inputs: ``figure.reads`` of every instance of its runs (or each run's metric file,
+    for ``disturbance.csv``), and the ground-truth summary when it ranks against it."""
+    if figure.reads == "disturbance.csv":
+        inputs = expand("results/metrics/searches/{run}/disturbance.csv", run=runs)
+    else:
+        inputs = [f for run in runs for f in search_files(run, figure.reads)]
+    return {"inputs": inputs, **({"ground_truth": GT_SUMMARY} if figure.ground_truth else {})}
+
+
+def method_caption(figure):
+    """The caption beside the declaring method (wsnas/methods/<method>/<caption>)."""
+    producer = figure.producer.partition(":")[0]
+    return "../" + "/".join(producer.split(".")[:-1]) + "/" + figure.caption
 
 
 # -- final retraining of the picks (rules/retrain.smk; wsnas.plan.retrain) --

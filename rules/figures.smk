@@ -166,106 +166,29 @@ rule fig11_rank_scatter:
         "../workflow/scripts/fig11_rank_scatter.py"
 
 
-rule di_nas_disturbance:
-    localrule: True
-    input:
-        disturbance=expand("results/metrics/searches/{run}/disturbance.csv", run=[BASELINE, *DI_NAS_RUNS]),
-    output:
-        figure_output("di_nas_disturbance", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=[BASELINE, *DI_NAS_RUNS],
-    log:
-        "results/logs/di_nas_disturbance.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/di_nas_disturbance.py"
+# Each figure a method declares (wsnas.methods.<name>: DECLARATION.figures), one rule per figure, built for the
+# search runs of that method (and the baseline where the figure draws it); none when no run uses the method.
+for figure, figure_runs in METHOD_FIGURES:
 
-
-rule di_nas_collapse:
-    localrule: True
-    input:
-        histories=[f for run in DI_NAS_RUNS for f in search_files(run, "epochs.csv")],
-    output:
-        figure_output("di_nas_collapse", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=DI_NAS_RUNS,
-    log:
-        "results/logs/di_nas_collapse.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/di_nas_collapse.py"
-
-
-rule pada_probabilities:
-    localrule: True
-    input:
-        histories=[f for run in PADA_RUNS for f in search_files(run, "epochs.csv")],
-    output:
-        figure_output("pada_probabilities", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=PADA_RUNS,
-    log:
-        "results/logs/pada_probabilities.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/pada_probabilities.py"
-
-
-rule darts_alpha:
-    localrule: True
-    input:
-        histories=[f for run in DARTS_RUNS for f in search_files(run, "epochs.csv")],
-    output:
-        figure_output("darts_alpha", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=DARTS_RUNS,
-    log:
-        "results/logs/darts_alpha.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/darts_alpha.py"
-
-
-rule darts_pick_rank:
-    localrule: True
-    input:
-        **with_ground_truth(histories=[f for run in DARTS_RUNS for f in search_files(run, "epochs.csv")]),
-    output:
-        figure_output("darts_pick_rank", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=DARTS_RUNS,
-    log:
-        "results/logs/darts_pick_rank.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/darts_pick_rank.py"
-
-
-rule dcnas_sharing:
-    localrule: True
-    input:
-        tables=[f for run in DCNAS_RUNS for f in search_files(run, "sharing.csv")],
-    output:
-        figure_output("dcnas_sharing", SEC_METHODS),
-    params:
-        config=config_sections("searches"),
-        runs=DCNAS_RUNS,
-    log:
-        "results/logs/dcnas_sharing.log",
-    conda:
-        "../envs/analysis.yaml"
-    script:
-        "../workflow/scripts/dcnas_sharing.py"
+    rule:
+        name:
+            figure.name
+        localrule: True
+        input:
+            **method_figure_inputs(figure, figure_runs),
+        output:
+            reported(multiext(f"reports/figures/{figure.name}", ".pdf", ".png"), figure.name, "Figures", SEC_METHODS,
+                     caption=method_caption(figure)),
+        params:
+            config=config_sections("searches"),
+            runs=figure_runs,
+            producer=figure.producer,
+        log:
+            f"results/logs/{figure.name}.log",
+        conda:
+            "../envs/analysis.yaml"
+        script:
+            "../workflow/scripts/method_figure.py"
 
 
 rule all_figures:
@@ -280,7 +203,4 @@ rule all_figures:
         rules.fig8_bn_momentum.output,
         rules.fig9_sgd_momentum.output,
         (rules.fig10_methods.output, rules.fig11_rank_scatter.output) if SEARCHES else [],
-        (rules.di_nas_disturbance.output, rules.di_nas_collapse.output) if DI_NAS_RUNS else [],
-        rules.pada_probabilities.output if PADA_RUNS else [],
-        (rules.darts_alpha.output, rules.darts_pick_rank.output) if DARTS_RUNS else [],
-        rules.dcnas_sharing.output if DCNAS_RUNS else [],
+        [f"reports/figures/{figure.name}.{ext}" for figure, _ in METHOD_FIGURES for ext in ("pdf", "png")],

@@ -45,8 +45,8 @@ rule evaluate_search:
 
 
 rule search_sharing:
-    """The sharing state one instance of a method that learns one (DCNAS) ends with: each child's copy per
-    slot and operation."""
+    """The sharing state one instance of a method that learns one (``Declaration.sharing``) ends with: each
+    child's copy per slot and operation."""
     input:
         data=DATA,
         manifest="results/searches/{search}/{instance}/manifest.json",
@@ -63,7 +63,8 @@ rule search_sharing:
 
 
 rule search_metrics:
-    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode; DI-NAS's Figure 3 quantities."""
+    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode and per ranking the method declares;
+    the Figure-3 disturbance quantities (Niu et al. 2020)."""
     localrule: True
     input:
         unpack(search_metric_inputs),
@@ -71,6 +72,7 @@ rule search_metrics:
         **metric_outputs("searches/{search}", "instances", "summary", "disturbance", "picks"),
     params:
         run=lambda w: w.search,
+        method=lambda w: SEARCHES[w.search]["method"],
         **SEARCH_METRIC_PARAMS,
     log:
         "results/logs/search_metrics/{search}.log",

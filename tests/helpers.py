@@ -13,7 +13,7 @@ import torch
 import yaml
 
 from wsnas import config as wsnas_config
-from wsnas.methods.single_path import SinglePath
+from wsnas.methods.single_path.trainer import SinglePath
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEFILE = ROOT / "Snakefile"

@@ -16,7 +16,7 @@ from wsnas.config import merged
 from wsnas.core.space import CHILD_IDS, child_index
 from wsnas.data.device_data import Batch, DeviceData
 from wsnas.errors import WsnasError
-from wsnas.methods.darts import (DARTS, alpha_from_record, alpha_scores, amended_gradient, amended_terms,
+from wsnas.methods.darts.trainer import (DARTS, alpha_from_record, alpha_scores, amended_gradient, amended_terms,
                                  argmax_child, first_order_terms, full_hessian, mixed_vector)
 from wsnas.training.loop import Loop
 
@@ -367,14 +367,14 @@ def test_options_are_refused_in_one_line(data, sections, key):
 
 
 def test_the_pipelines_alpha_ranking_and_quote_follow_the_records(tmp_path):
-    """Table 5's 'alpha' ranking (wsnas.reporting.searches.alpha_matrix, torch-free) recomputed from epoch
+    """Table 5's 'alpha' ranking (wsnas.methods.darts.rankings.alpha_matrix, torch-free) recomputed from epoch
     records equals ``alpha_scores`` and is topped by the argmax child; the paper's number is quoted only
     beside the amended variant at eta 0.1."""
     import pandas as pd
 
-    from wsnas.methods.darts import alpha_record
+    from wsnas.methods.darts.trainer import alpha_record
     from wsnas.reporting import paper
-    from wsnas.reporting.searches import alpha_matrix
+    from wsnas.methods.darts.rankings import alpha_matrix
 
     alphas = [torch.randn(3, 4, generator=torch.Generator().manual_seed(s), dtype=F64) for s in range(3)]
     pd.DataFrame([{"epoch": i + 1, **alpha_record(a)} for i, a in enumerate(alphas)]).to_csv(tmp_path / "e.csv", index=False)

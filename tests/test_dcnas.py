@@ -17,13 +17,13 @@ from wsnas.core.copies import PARAMETRIC, UNASSIGNED, frozen_bn_statistics, user
 from wsnas.core.space import CHILD_IDS, CHILD_INDEX
 from wsnas.data.device_data import DeviceData
 from wsnas.errors import WsnasError
-from wsnas.methods.dcnas import (DCNAS, FINETUNE, PAIRS, TRAIN, WARMUP, Schedule, balanced_split, best_assignment,
+from wsnas.methods.dcnas.trainer import (DCNAS, FINETUNE, PAIRS, TRAIN, WARMUP, Schedule, balanced_split, best_assignment,
                                  kmeans)
 from wsnas.plan.runs import single_path_config
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.loop import Loop
 
-NAME = "wsnas.methods.dcnas:DCNAS"
+NAME = "wsnas.methods.dcnas.trainer:DCNAS"
 #: A schedule that fits the tiny config's 10 steps per epoch: 1 warm-up step, 2 + 2 steps per slot (6 slots
 #: with 2 cells), a meta step after every pair step, one small Eq. 7 batch.
 FAST = {"warmup_epochs": 0.1, "layer_epochs": 0.2, "schedule_epochs": 0, "meta_interval": 1, "eq7_batches": 1,

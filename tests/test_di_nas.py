@@ -15,7 +15,7 @@ from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
 from wsnas.errors import WsnasError
 from wsnas.plan.runs import single_path_config
-from wsnas.methods.di_nas import DINAS, LayerGram, projected
+from wsnas.methods.di_nas.trainer import DINAS, LayerGram, projected
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.loop import Loop
 

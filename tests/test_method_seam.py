@@ -1,4 +1,4 @@
-"""The method seam (wsnas.training.method): a second method written only against the protocol trains
+"""The method seam (wsnas.methods.protocol): a second method written only against the protocol trains
 through the one loop, with a validation split, a batch sampler and kill-and-resume; settings and
 checkpoints keep methods apart; what a method cannot do is refused in one line."""
 
@@ -12,15 +12,15 @@ from tests.helpers import assert_same_state, build_and_kill, command, config_fil
 from wsnas.core.space import CHILD_IDS
 from wsnas.data.device_data import Weighted
 from wsnas.errors import WsnasError
-from wsnas.methods.single_path import SinglePath
+from wsnas.methods.single_path.trainer import SinglePath
 from wsnas.plan.runs import ground_truth_config
 from wsnas.plan.settings import training_settings
 from wsnas.training import checkpoint as ckpt
 from wsnas.training.loop import Loop
-from wsnas.training.method import method_class
+from wsnas.methods.protocol import method_class
 from wsnas.training.stacked import run_loops
 
-TOY = "tests.toy_method:TwiceInARow"
+TOY = "tests.toy_method"  # a method declared outside wsnas (tests/toy_method/__init__.py)
 
 
 def toy_config(*overrides):
@@ -190,7 +190,7 @@ def test_checkpoints_of_another_method_are_refused_in_one_line(tmp_path, tiny_da
 
     Loop(toy_config("train.epochs=1"), tiny_data, tmp_path).run()
     path = ckpt.epoch_path(tmp_path, 1)
-    with pytest.raises(WsnasError, match="was written by method 'tests.toy_method:TwiceInARow', not by config key"):
+    with pytest.raises(WsnasError, match="was written by method 'tests.toy_method', not by config key"):
         evaluate_checkpoints(tiny_config("train.epochs=1"), None, {1: path})
     with pytest.raises(WsnasError, match="fine-tuning \\(Figure 4\\) starts from a single-path supernet"):
         finetune_children(toy_config("train.epochs=1"), tiny_data, ckpt.load_checkpoint(path), 1, source=path)
@@ -201,3 +201,22 @@ def test_a_bad_method_name_stops_the_dag_before_any_job(tmp_path):
     out = subprocess.run([*command(tmp_path, config, "all"), "-n"], capture_output=True, text=True)
     assert out.returncode != 0
     assert "config key method.name: 'nowhere.module:Method' is no method" in out.stdout + out.stderr
+
+
+def test_a_misspelt_option_of_any_search_run_stops_the_dag_before_any_job(tmp_path):
+    """The options live in the methods' torch-free declarations, so the Snakefile checks every run's before it
+    plans a job: a misspelt key, a value outside a choice or a number out of range, one line each."""
+    for method, message in (({"name": "di_nas", "lambd": 3}, "config key searches.di_nas.method.lambd: method 'di_nas' has no such option"),
+                            ({"name": "di_nas", "control": "yes"}, "config key searches.di_nas.method.control: 'yes'; use one of none, isotropic"),
+                            ({"name": "darts", "eta": -1}, "config key searches.di_nas.method.eta: -1; use a number >= 0")):
+        config = config_file(tmp_path, searches={"di_nas": {"label": "DI-NAS", "instances": 2, "method": method}})
+        out = subprocess.run([*command(tmp_path, config, "all"), "-n"], capture_output=True, text=True)
+        assert out.returncode != 0 and message in out.stdout + out.stderr, (out.stdout + out.stderr)[-2000:]
+        assert "Job stats" not in out.stdout  # nothing planned
+
+
+def test_a_declared_method_and_a_bare_class_both_build():
+    declared, bare = method_class(TOY), method_class("tests.toy_method.trainer:TwiceInARow")
+    assert declared is bare and declared.declaration().options == {"valid_fraction": 0.0, "reweight": False}
+    with pytest.raises(WsnasError, match="config key method.reweight: 'yes'; use true or false"):
+        declared.options_of({"method": {"name": TOY, "reweight": "yes"}})

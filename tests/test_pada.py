@@ -16,7 +16,7 @@ from wsnas.core.space import CHILD_IDS, parse_child
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData, Weighted
 from wsnas.errors import WsnasError
-from wsnas.methods.pada import PathSampler, epoch_scores, running_update, sample_scores, smoothed
+from wsnas.methods.pada.trainer import PathSampler, epoch_scores, running_update, sample_scores, smoothed
 from wsnas.plan.runs import single_path_config
 from wsnas.training.loop import Loop
 

@@ -1,5 +1,5 @@
 """The authors' protocol (``ultmaster/deeper-insights-weight-sharing``) where the paper is silent: one test
-per difference that the line-by-line comparison found (README "Protocol")."""
+per difference that the line-by-line comparison found (docs/protocol.md)."""
 
 import numpy as np
 import pandas as pd

@@ -12,7 +12,7 @@ from wsnas.config import merged
 from wsnas.errors import WsnasError
 from wsnas.jobs import reports
 from wsnas.plan import cost
-from wsnas.plan.searches import evaluation_config, every_epoch, runs_of_method, search_config, search_runs
+from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, search_config, search_runs
 from wsnas.reporting import metrics, stats
 from wsnas.reporting.results import CHILDREN
 from wsnas.reporting import paired
@@ -52,7 +52,9 @@ def test_instances_of_every_run_share_their_seeds_and_only_the_method_differs():
     cfg["searches"]["pada"]["every_epoch"], cfg["searches"]["di_nas"]["every_epoch"] = True, False
     assert every_epoch(cfg, "running", "pada") and not every_epoch(cfg, "running", "di_nas")
     assert not every_epoch(cfg, "recalibrate", "pada")
-    assert runs_of_method(cfg, "di_nas") == ["di_nas", "control"] and runs_of_method(cfg, "dcnas") == []
+    figures = {figure.name: runs for figure, runs in method_figures(cfg)}
+    assert figures == {"di_nas_disturbance": ["baseline", "di_nas", "control"], "di_nas_collapse": ["di_nas", "control"],
+                       "pada_probabilities": ["pada"]}
 
 
 def test_bad_search_runs_are_refused_in_one_line_naming_the_key():

@@ -1,9 +1,5 @@
 """Rule evaluate_search: every child of a search run's instance in one BN mode (wsnas.jobs.training.evaluate_search)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, training  # noqa: E402
+from wsnas.jobs import common, training
 
 s = snakemake  # noqa: F821
 common.run(s.log, training.evaluate_search, cfg=s.params.job.config, data=s.input.data, manifest=s.input.manifest,

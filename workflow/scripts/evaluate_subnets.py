@@ -1,9 +1,5 @@
 """Rule evaluate_subnets: every child at every checkpointed epoch (wsnas.jobs.training.evaluate_subnets)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, training  # noqa: E402
+from wsnas.jobs import common, training
 
 s = snakemake  # noqa: F821
 common.run(s.log, training.evaluate_subnets, cfg=s.params.job.config, data=s.input.data, manifest=s.input.manifest,

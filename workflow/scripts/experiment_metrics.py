@@ -1,9 +1,5 @@
 """Rule experiment_metrics: S-Tau, GT-Tau and TnR of one experiment (wsnas.jobs.reports.experiment_metrics)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, reports  # noqa: E402
+from wsnas.jobs import common, reports
 
 s = snakemake  # noqa: F821
 common.run(s.log, reports.experiment_metrics,

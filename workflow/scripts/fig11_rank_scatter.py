@@ -1,10 +1,6 @@
 """Rule fig11_rank_scatter: each search run's scores against the ground truth (wsnas.reporting.method_figures)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common  # noqa: E402
-from wsnas.reporting import method_figures  # noqa: E402
+from wsnas.jobs import common
+from wsnas.reporting import method_figures
 
 s = snakemake  # noqa: F821
 common.run(s.log, method_figures.fig11_rank_scatter, config=s.params.config, runs=list(s.params.runs),

@@ -1,9 +1,5 @@
 """Rule remedy_metrics: one of seed 002's remedies as a row of Table 5 (wsnas.jobs.reports.remedy_metrics)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, reports  # noqa: E402
+from wsnas.jobs import common, reports
 
 s = snakemake  # noqa: F821
 common.run(s.log, reports.remedy_metrics, run=s.params.run, dense=list(s.input.dense),

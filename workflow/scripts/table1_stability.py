@@ -1,9 +1,5 @@
 """Rule table1_stability: Table 1, instability across instances (wsnas.jobs.reports.table1_stability)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, reports  # noqa: E402
+from wsnas.jobs import common, reports
 
 s = snakemake  # noqa: F821
 common.run(s.log, reports.table1_stability,

@@ -1,9 +1,5 @@
 """Rule table3a_group_sharing: Table 3a, group sharing (wsnas.jobs.reports.table3a_group_sharing)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, reports  # noqa: E402
+from wsnas.jobs import common, reports
 
 s = snakemake  # noqa: F821
 common.run(s.log, reports.table3a_group_sharing,

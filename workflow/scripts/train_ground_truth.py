@@ -1,9 +1,5 @@
 """Rule train_ground_truth: children trained alone (wsnas.jobs.training.train_ground_truth)."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821 - the repository root
-from wsnas.jobs import common, training  # noqa: E402
+from wsnas.jobs import common, training
 
 s = snakemake  # noqa: F821
 common.run(s.log, training.train_ground_truth, cfg=s.params.job.config, data=s.input.data, checkpoints=s.params.checkpoints,

@@ -4,7 +4,7 @@
   published md5 (Zhang et al. 2020 rank children on the 10k test set and train on the 50k train set).
 - ``digits``: scikit-learn's bundled 8x8 digits (no download), resized, 3 channels, a fixed seeded
   train/test split. Optional fixed noisy/shifted copies of the test set make the ranking task harder, so
-  that the 64 children separate (see README, "The demo").
+  that the 64 children separate (docs/demo.md).
 
 ``prepare`` turns a ``data`` config section into a dict of CPU tensors (saved once per dataset by the
 pipeline); ``wsnas.data.device_data.DeviceData`` moves it to the device.

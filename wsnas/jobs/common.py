@@ -1,4 +1,4 @@
-"""What every job shares: where its checkpoints live, its log, and bad input reported as one line.
+"""What every job shares: its log, its config as a param Snakemake does not compare, and bad input reported as one line (checkpoint folders: ``wsnas.plan.settings.checkpoint_folder``).
 
 The functions of ``wsnas.jobs`` take plain arguments (config dicts, paths); a rule's script passes its
 ``snakemake.input/params/output`` to one of them through ``run``, and ``python -m wsnas`` calls the same
@@ -10,15 +10,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from wsnas.errors import WsnasError
-from wsnas.plan.settings import fingerprint
 
 log = logging.getLogger("wsnas")
-
-
-def checkpoint_folder(root, settings: dict) -> Path:
-    """Checkpoints live under a hash of the job's settings (``wsnas.plan.settings``), so a changed setting
-    never resumes or replays state computed under another."""
-    return Path(root) / fingerprint(settings)
 
 
 def runtime(cfg: dict) -> SimpleNamespace:

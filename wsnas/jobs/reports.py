@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from wsnas.plan.searches import ranking_functions
 from wsnas.reporting import analysis, comparison, methods_table, searches, study_tables, tables
 from wsnas.reporting.results import read_ground_truth, read_table, write_csv
 
@@ -56,17 +57,18 @@ def study_metrics(dense, ground_truth, window: int, output) -> None:
 
 
 def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: str, window: int, interval: int,
-                   top_k: int, instances, summary, disturbance, picks, history=()) -> None:
+                   top_k: int, instances, summary, disturbance, picks, history=(), method=None) -> None:
     """One search run (``accuracy``: BN mode -> its instances' accuracy tables, the first mode's at every
     epoch; ``dense``: their dense tables; ``history``: their ``epochs.csv``): metrics per instance and their
-    summary per BN mode, and per ``searches.ALPHA`` ranking when the method records architecture parameters
-    (DARTS), DI-NAS's Figure 3 quantities from the first mode's per-epoch rankings, and the ``top_k``
-    children of each instance and mode that final retraining trains."""
+    summary per BN mode and per ranking the run's ``method`` declares besides them (``Declaration.rankings``,
+    read from the histories), the Figure-3 disturbance quantities from the first mode's per-epoch rankings
+    (Niu et al. 2020), and the ``top_k`` children of each instance and mode that final retraining trains."""
     gt = read_ground_truth(ground_truth)
     matrices = {bn: [analysis.accuracy_matrix(p) for p in paths] for bn, paths in accuracy.items()}
-    alphas = [searches.alpha_matrix(p) for p in history]
-    if alphas and all(a is not None for a in alphas):
-        matrices[searches.ALPHA] = alphas
+    for name, ranking in (ranking_functions(method) if method else {}).items():
+        scores = [ranking(p) for p in history]
+        if scores and all(s is not None for s in scores):
+            matrices[name] = scores
     per_instance, per_mode = searches.run_metrics(run, matrices, list(dense), gt, dense_mode, window)
     write_csv(per_instance, instances)
     write_csv(per_mode, summary)
@@ -155,6 +157,14 @@ def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comp
         by_run.setdefault(Path(path).parent.name, []).append(path)
     frame, compared = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
     methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance)
+
+
+def figure_producer(target: str):
+    """The figure producer ``module:function`` a method declares (``Declaration.figures``)."""
+    import importlib
+
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     from wsnas.training import runtime
     from wsnas.training.checkpoint import checked_method_state, load_checkpoint
     from wsnas.training.evaluate import accuracy_table
-    from wsnas.training.method import build
+    from wsnas.methods.protocol import build
 
     device_data = runtime.device_data(cfg, data, threads)
     method = build(merged(cfg, train={"compile": "off"}), device_data, children_or_all())
@@ -107,18 +107,18 @@ def evaluate_search(cfg: dict, data, manifest, output, last_only: bool, threads=
 
 
 def search_sharing(cfg: dict, data, manifest, output, threads=None) -> None:
-    """The sharing state a method learned (``sharing_table()``, DCNAS's copy of every child per slot and
-    operation) at a search instance's last epoch."""
+    """The sharing state a method learned (``sharing_table()``, offered by methods that declare ``sharing``:
+    each child's copy per slot and operation) at a search instance's last epoch."""
     from wsnas.training import manifest as manifests, runtime
     from wsnas.training.checkpoint import checked_method_state, load_checkpoint
-    from wsnas.training.method import build
+    from wsnas.methods.protocol import build
 
     paths = manifests.read(manifest)["paths"]
     path = paths[max(paths)]
     method = build(cfg, runtime.device_data(cfg, data, threads), children_or_all())
     why = f"not by config key method.name {cfg['method']['name']!r}; pass the config it was trained with"
     method.load_state_dict(checked_method_state(load_checkpoint(path), path, cfg["method"]["name"], why), path)
-    if not hasattr(method, "sharing_table"):
+    if not type(method).declaration().sharing:
         raise WsnasError(f"config key method.name {cfg['method']['name']!r}: the method learns no sharing state")
     write_csv(method.sharing_table(), output)
 

@@ -21,9 +21,8 @@ from wsnas.config import merged
 from wsnas.core.sharing import group_members
 from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.data.sizes import split_sizes
-from wsnas.jobs.common import checkpoint_folder
 from wsnas.plan.runs import ground_truth_config, run_config
-from wsnas.plan.settings import fingerprint, training_settings
+from wsnas.plan.settings import checkpoint_folder, fingerprint, training_settings
 from wsnas.plan.studies import study_config, study_runs
 
 #: The newest checkpoints a ground-truth child keeps (``wsnas.training.drivers.train_standalone`` prunes to

@@ -4,11 +4,11 @@ A search run is one supernet-training method with its options (config ``method``
 the method's own keys), trained as ``instances`` supernets that differ in every seed (init, data order,
 child order: instance ``i`` sets all three to ``i``), so that run A's instance ``i`` and run B's instance
 ``i`` start from the same weights and, for single-path-like methods, see the same batches and child
-sequence: they differ only in the method (a method that draws its own paths or data, PA&DA, shares the
+sequence: they differ only in the method (a method that draws its own paths or data shares the
 seeds, not the draws). This is what makes a difference between two runs a paired comparison
 (``wsnas.reporting.paired``). Each instance is
 evaluated in every mode of ``comparison.bn_modes``: the first at every epoch for the runs that need per-epoch
-rankings (DI-NAS's Figure 3 quantities: the baseline and DI-NAS runs by default), the others and every other
+rankings (the runs whose method declares ``every_epoch``, and then the baseline), the others and every other
 run at the last epoch only; and densely after
 each of its last ``studies.window`` mini-batches (GT-Tau-Mean-k and GT-Tau-Std-k, Zhang et al. 2020,
 Sec. 4.1), in ``evaluate.bn_mode``. No torch here: the Snakefile calls these while it builds the DAG.
@@ -16,18 +16,17 @@ Sec. 4.1), in ``evaluate.bn_mode``. No torch here: the Snakefile calls these whi
 
 from wsnas.config import merged
 from wsnas.errors import WsnasError
-from wsnas.methods import method_target
+from wsnas.methods import checked_method, declaration_of
+from wsnas.methods.declaration import Declaration
 
 
 def search_runs(config: dict) -> dict[str, dict]:
-    """Name -> settings of every configured search run; one line naming the key when a run names no method,
-    the comparison's baseline is not a run, or a contrast (``comparison.contrasts``) names no run."""
+    """Name -> settings of every configured search run; one line naming the key when a run names no method or
+    sets an option or value its method does not have (``searches.<run>.method.<key>``), the comparison's
+    baseline is not a run, or a contrast (``comparison.contrasts``) names no run."""
     runs = config["searches"]
     for name, run in runs.items():
-        try:
-            method_target(run["method"]["name"])
-        except WsnasError as error:
-            raise WsnasError(str(error).replace("config key method.name", f"config key searches.{name}.method.name")) from None
+        checked_method(run["method"], f"searches.{name}.method")
     baseline = config["comparison"]["baseline"]
     if runs and baseline not in runs:
         raise WsnasError(f"config key comparison.baseline: {baseline!r} is not in config key 'searches' "
@@ -84,19 +83,49 @@ def every_epoch(config: dict, bn_mode: str, run: str | None = None) -> bool:
 
 
 def ranks_every_epoch(config: dict, run: str) -> bool:
-    """``searches.<run>.every_epoch``, by default true for the baseline and DI-NAS runs: DI-NAS's Figure 3
-    compares their rankings ``comparison.interval`` epochs apart. Ranking the other runs at their last epoch
-    only saves most of their evaluation."""
+    """``searches.<run>.every_epoch``, by default true for the runs whose method declares it (a figure of the
+    method compares rankings ``comparison.interval`` epochs apart) and, when any run does, for the baseline
+    they are drawn beside. Ranking the other runs at their last epoch only saves most of their evaluation."""
     setting = config["searches"][run].get("every_epoch")
     if setting is not None:
         return setting
-    return run == config["comparison"]["baseline"] or config["searches"][run]["method"]["name"] == "di_nas"
+    if run == config["comparison"]["baseline"]:
+        return any(_declared(r["method"]).every_epoch for r in config["searches"].values())
+    return _declared(config["searches"][run]["method"]).every_epoch
 
 
-def runs_of_method(config: dict, method: str) -> list[str]:
-    """Every search run of ``method`` (a registered name) other than the comparison's baseline, in config order."""
-    baseline = config["comparison"]["baseline"]
-    return [name for name, run in config["searches"].items() if name != baseline and run["method"]["name"] == method]
+def _declared(method: dict):
+    """The declaration of a run's ``method`` section (an empty one for a bare ``module:Class``)."""
+    return declaration_of(method["name"]) or Declaration(method["name"], method["name"], "")
+
+
+def method_figures(config: dict) -> list[tuple]:
+    """(figure, runs) of every figure a configured method declares (``Declaration.figures``), drawn for the
+    search runs of that method other than the baseline (and the baseline first where the figure asks for it),
+    in config order; none for a method no run uses."""
+    baseline, out, seen = config["comparison"]["baseline"], [], set()
+    for run in config["searches"].values():
+        declaration = _declared(run["method"])
+        if declaration.name in seen:
+            continue
+        seen.add(declaration.name)
+        runs = [name for name, r in config["searches"].items()
+                if name != baseline and _declared(r["method"]).name == declaration.name]
+        if runs:
+            out += [(figure, [baseline, *runs] if figure.baseline else runs) for figure in declaration.figures]
+    return out
+
+
+def ranking_functions(method: dict) -> dict:
+    """Name -> function(history path) of the rankings a run's method offers besides the BN modes
+    (``Declaration.rankings``; a method's own ranking, e.g. by architecture parameters)."""
+    import importlib
+
+    functions = {}
+    for name, target in _declared(method).rankings.items():
+        module, _, attribute = target.partition(":")
+        functions[name] = getattr(importlib.import_module(module), attribute)
+    return functions
 
 
 def remedy_runs(config: dict) -> dict[str, str]:

@@ -13,6 +13,7 @@ and an older checkpoint is refused, never loaded into the new network.
 
 import hashlib
 import json
+from pathlib import Path
 
 from wsnas.errors import WsnasError
 
@@ -97,3 +98,9 @@ def check_protocol(found, source) -> None:
     why = PROTOCOL_CHANGES.get(found, "a newer wsnas") if found < PROTOCOL_VERSION else "a newer wsnas"
     raise WsnasError(f"{source} was written under protocol {found} ({why}); this wsnas runs protocol {PROTOCOL_VERSION} "
                      f"and will not load it: delete it (the pipeline retrains into a new checkpoint folder)")
+
+
+def checkpoint_folder(root, settings: dict) -> Path:
+    """Checkpoints live under a hash of the job's settings, so a changed setting never resumes or replays
+    state computed under another."""
+    return Path(root) / fingerprint(settings)

@@ -1,4 +1,4 @@
-"""The figures beside Table 5 (README "Comparing methods"): ranking quality against measured cost, one point
+"""The figures beside Table 5 (docs/comparing-methods.md): ranking quality against measured cost, one point
 per search run, and each run's scores of the 64 children against the ground truth. Each producer takes the
 config, its input paths and the output paths."""
 
@@ -21,7 +21,7 @@ def fig10_methods(config, table, outputs):
     frame = read_table(table, ["gt_tau", "gt_tau_std", "train_s"], text=("run", "bn_mode", "label"))
     sns.set_theme(style="whitegrid", context="paper")
     fig, ax = plt.subplots(figsize=(6.0, 3.6))
-    modes = list(dict.fromkeys([*config["comparison"]["bn_modes"], *frame["bn_mode"]]))  # and DARTS's alpha
+    modes = list(dict.fromkeys([*config["comparison"]["bn_modes"], *frame["bn_mode"]]))  # and the methods' own rankings
     markers = dict(zip(modes, "osD^vP"))
     colors = dict(zip(dict.fromkeys(frame["run"]), sns.color_palette("tab20", frame["run"].nunique())))
     labels = dict(zip(frame["run"], frame["label"]))  # search runs' and seed 002's remedies'

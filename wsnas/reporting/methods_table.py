@@ -1,9 +1,9 @@
-"""Table 5: every search run ranked against the same ground truth, in every BN mode (docs: "Comparing
-methods"). The long form (``table5_methods.csv``) has one row per (run, ranking): GT-Tau, S-Tau,
+"""Table 5: every search run ranked against the same ground truth, in every BN mode (docs/comparing-methods.md).
+The long form (``table5_methods.csv``) has one row per (run, ranking): GT-Tau, S-Tau,
 GT-Tau-Mean-k and GT-Tau-Std-k (dense-evaluation mode only), P@Top5%, T1R, T3R, the picks, the retrained
 accuracy of the pick, the measured training cost (the train job's Snakemake ``benchmark:`` seconds, dense
 evaluation included) and the number the method's own paper reports, which is never on this benchmark
-(``paper.QUOTES``). The comparisons (``table5_comparisons.csv``, ``wsnas.reporting.paired``) pair each run
+(``paper.method_result``, from the method's declaration). The comparisons (``table5_comparisons.csv``, ``wsnas.reporting.paired``) pair each run
 with the baseline and each contrast instance by instance. The Markdown and LaTeX views are a compact
 headline (run, ranking, n, GT-Tau, the difference to the baseline with its interval, adjusted p, minimal
 detectable difference and verdict, regret, cost), the contrasts, and the rest in a details table.
@@ -23,7 +23,7 @@ TITLE = "Table 5: supernet-training methods against the same ground truth"
 
 
 def method_label(method: dict) -> str:
-    """``name`` and its options, e.g. ``di_nas (control=isotropic)``."""
+    """``name`` and its options, e.g. ``name (option=value)``."""
     options = ", ".join(f"{k}={v}" for k, v in method.items() if k != "name")
     return f"{method['name']} ({options})" if options else method["name"]
 
@@ -48,7 +48,7 @@ def retrained(retrain) -> pd.DataFrame:
 
 def remedy_quote(config: dict, run: str):
     """What Zhang et al. 2020 report for study run ``run`` (Table 3a for group sharing, Table 4 for prefix
-    sharing; GT-Tau-Mean-64), as ``paper.QUOTES`` quote; on this benchmark when the data are CIFAR-10."""
+    sharing; GT-Tau-Mean-64), as ``paper.method_result`` gives; on this benchmark when the data are CIFAR-10."""
     from wsnas.plan.studies import study_runs
 
     study = study_runs(config)[run]
@@ -205,7 +205,7 @@ def write_table5(frame: pd.DataFrame, compared: pd.DataFrame, config: dict, outp
     sources = "; ".join(dict.fromkeys(f"{m}: {s}" for m, s in zip(frame["method"], frame["paper_source"]) if s))
     note = (f"Mean ± std over instances at the last epoch. Δ: the mean over instances of the run's GT-Tau minus "
             f"the other run's, instance by instance (same seeds), each ranking paired with the same ranking of "
-            f"the other run; a ranking the other run lacks (DARTS's architecture parameters, 'alpha') is paired "
+            f"the other run; a ranking the other run lacks (a method's own ranking, e.g. by architecture parameters) is paired "
             f"with each of its BN modes. 95 % CI: Student-t interval of the mean difference. p (Holm): the "
             f"two-sided exact sign-flip test over all 2^n sign patterns, Holm-adjusted over the {tests} tests of "
             f"this table that have at least {c['min_pairs']} pairs; a row says better or worse only when it is "

@@ -113,7 +113,7 @@ def pick_expectations(acc, gt_acc) -> dict:
 
 
 def disturbance_over_interval(acc_by_epoch, interval: int = 13) -> list[dict]:
-    """DI-NAS's Figure 3 quantities (Niu et al. 2020, Sec. 5.3): for every epoch i with an epoch i + interval,
+    """The disturbance quantities of Niu et al. 2020 (Sec. 5.3, Figure 3): for every epoch i with an epoch i + interval,
     the mean signed and mean absolute accuracy change of the children from i to i + interval (Fig. 3a; the
     paper plots the change, the spec asks for both) and Kendall tau between the two epochs' rankings (Fig. 3b).
     ``acc_by_epoch``: epochs x children, row r = epoch r + 1."""

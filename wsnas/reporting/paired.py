@@ -5,7 +5,7 @@ given a verdict after Holm's adjustment over every test in the table.
 
 Pairing: two runs' instances share seeds (``wsnas.plan.searches``), so instance i of one is paired with
 instance i of the other, and a ranking is paired with the other run's ranking of the same kind (BN mode). A
-ranking the other run does not offer (DARTS's architecture parameters, ``searches.ALPHA``) is paired with
+ranking the other run does not offer (a method's own ranking, ``Declaration.rankings``, e.g. by architecture parameters) is paired with
 each of the other's BN modes, one comparison each, so no row depends on a mode nobody chose.
 """
 

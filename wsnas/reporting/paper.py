@@ -1,10 +1,13 @@
-"""The published numbers of Zhang et al. 2020 that the reproduced tables are compared with.
+"""The published numbers of Zhang et al. 2020 that the reproduced tables are compared with (each remedy's own
+paper's numbers are declared in its method's home, ``wsnas.methods.<name>``, and read here).
 
 Transcribed from "Deeper Insights into Weight Sharing in Neural Architecture Search" (Zhang et al.),
 Table 1 (S-Tau at epoch 200, 10 instances) and Table 2 (mean and population std of 10 numbers).
 """
 
 import math
+
+from wsnas.methods import declaration_of
 
 #: The paper's setup, quoted beside ours in every table's provenance line.
 SETUP = "CIFAR-10, 200 epochs, 10 instances, 10 seeds, fp32"
@@ -62,38 +65,11 @@ _T4_ROWS = {
 TABLE4 = {key: {m: (v[2 * i], v[2 * i + 1]) for i, m in enumerate(_T4_METRICS)} for key, v in _T4_ROWS.items()}
 
 
-#: What each remedy's own paper reports, quoted beside the run that is that method in Table 5: (method name,
-#: the options that make it that method, the number, where it is from, whether it is on this benchmark).
-#: None of them is: each was measured in another search space, so compare direction and rough size, never
-#: the value.
-QUOTES = [
-    ("di_nas", {}, "GT-Tau 0.48 (standard weight sharing 0.16)",
-     "Niu et al. 2020, Sec. 5.3: 64 architectures of the DARTS space against their training from scratch", False),
-    ("pada", {}, "Kendall tau 0.713 ± 0.002, P@Top5% 0.301 ± 0.018 (SPOS 0.639 / 0.211)",
-     "Lu et al. 2023, Table 1: NAS-Bench-201 CIFAR-10, all 15,625 architectures", False),
-    ("darts", {"variant": "amended", "eta": 0.1}, "CIFAR-10 test error 2.81 ± 0.21 % (eta 0.1)",
-     "Bi et al. 2019, Sec. 4.1: the DARTS space, the searched cell retrained", False),
-    ("dcnas", {"copies": 2, "assign": "learned"}, "ImageNet top-1 78.1 % (global sharing 77.2, random 77.4)",
-     "Pan et al. 2022, Table 3: MBConv space, the searched network retrained", False),
-    ("dcnas", {"copies": 1, "assign": "learned"}, "ImageNet top-1 77.2 % (Global-Sharing)",
-     "Pan et al. 2022, Table 3: MBConv space, the searched network retrained", False),
-    ("dcnas", {"copies": 2, "assign": "random"}, "ImageNet top-1 77.4 % (Random-Assign)",
-     "Pan et al. 2022, Table 3: MBConv space, the searched network retrained", False),
-]
-#: The defaults of the options a quote names (torch-free copies of the methods' ``OPTIONS``).
-QUOTE_DEFAULTS = {"darts": {"variant": "amended", "eta": 0.1}, "dcnas": {"copies": 2, "assign": "learned"}}
-#: Options that fit a method to a run's epoch budget and leave it the same method (DCNAS's phase lengths).
-BUDGET_OPTIONS = {"dcnas": {"warmup_epochs", "layer_epochs", "schedule_epochs", "meta_interval", "eq7_batches",
-                            "probe_samples"}}
-
-
 def method_result(method: dict):
-    """(number, source, same benchmark) of ``QUOTES`` for a search run's ``method`` section, or None when its
-    options make it another method than any quoted (an ablation)."""
-    name = method["name"]
-    options = {**QUOTE_DEFAULTS.get(name, {}),
-               **{k: v for k, v in method.items() if k != "name" and k not in BUDGET_OPTIONS.get(name, ())}}
-    for quoted, match, number, source, same in QUOTES:
-        if quoted == name and options == {**QUOTE_DEFAULTS.get(name, {}), **match}:
-            return number, source, same
-    return None
+    """(number, source, same benchmark) of what a search run's method's own paper reports (its declaration's
+    ``quotes``, ``wsnas.methods.declaration.Quote``), or None when the run's options make it another method
+    than any quoted (an ablation) or its method quotes nothing. None of the quotes is on this benchmark: each
+    was measured in another search space, so compare direction and rough size, never the value."""
+    declaration = declaration_of(method["name"])
+    quote = declaration.quoted(method) if declaration else None
+    return (quote.number, quote.source, quote.same_benchmark) if quote else None

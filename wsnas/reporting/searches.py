@@ -6,7 +6,7 @@ Per instance and BN mode, at the last epoch: GT-Tau, T1R and T3R (Zhang et al. 2
 ground-truth rank and accuracy and its regret (the best child's ground-truth accuracy minus the pick's); in the dense-evaluation mode also GT-Tau-Mean-k and GT-Tau-Std-k over the
 last k mini-batches (Sec. 4.1). Orders with ties are expectations over the orderings of the tied scores
 (``wsnas.reporting.metrics``). Per run and BN mode: their mean and std over instances, S-Tau across the
-instances (Eq. 2) and how many distinct children the instances pick. DI-NAS's Figure 3 quantities come
+instances (Eq. 2) and how many distinct children the instances pick. The disturbance quantities (Niu et al. 2020, Figure 3) come
 from the per-epoch rankings (``metrics.disturbance_over_interval``).
 """
 
@@ -19,7 +19,7 @@ from wsnas.errors import WsnasError
 from wsnas.reporting import analysis, metrics
 from wsnas.reporting.results import CHILDREN, read_table
 
-#: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (PA&DA's headline metric).
+#: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (Lu et al. 2023's headline metric).
 TOP_FRACTION = 0.05
 #: Columns averaged over instances in a run's summary (each also gets a ``_std`` column).
 AVERAGED = ["gt_tau", "t1r", "t3r", "p_top5", "pick_gt_rank", "pick_gt_acc", "regret", "gt_tau_mean_k", "gt_tau_std_k"]
@@ -70,24 +70,6 @@ def run_metrics(run: str, accuracy: dict, dense: list, gt_mean, dense_mode: str,
     return pd.concat(rows, ignore_index=True), pd.DataFrame(summary)
 
 
-#: The ranking mode of a method's architecture parameters (DARTS): a row of Table 5 beside the BN modes.
-ALPHA = "alpha"
-
-
-def alpha_matrix(history) -> pd.DataFrame | None:
-    """Epochs x children scores of DARTS's architecture parameters from a run's ``epochs.csv``: a child's score
-    is the sum of its alpha entries (``alpha_raw_e<edge>_k<op>``), which orders the children like the product
-    of their softmax weights (``wsnas.methods.darts.alpha_scores``); None when the run records no alpha."""
-    frame = pd.read_csv(history)
-    columns = [f"alpha_raw_e{e}_k{k}" for e in range(3) for k in range(4)]
-    if not set(columns) <= set(frame.columns):
-        return None
-    alpha = frame[columns].to_numpy(dtype=float).reshape(-1, 3, 4)
-    digits = np.array([[int(d) - 1 for d in child] for child in CHILDREN])  # 64 x 3 operation indices
-    scores = sum(alpha[:, e, digits[:, e]] for e in range(3))
-    return pd.DataFrame(scores, index=pd.Index(frame["epoch"], name="epoch"), columns=CHILDREN)
-
-
 def top_picks(run: str, accuracy: dict, k: int) -> pd.DataFrame:
     """The ``k`` best-ranked children of every instance at its last epoch, per BN mode (``accuracy``: BN mode
     -> the instances' accuracy matrices): the children final retraining trains (``wsnas.plan.retrain``);
@@ -99,7 +81,7 @@ def top_picks(run: str, accuracy: dict, k: int) -> pd.DataFrame:
 
 
 def disturbance(run: str, matrices, interval: int) -> pd.DataFrame:
-    """DI-NAS's Figure 3 quantities per instance of search run ``run`` (``matrices``: its per-epoch accuracy
+    """The disturbance quantities (Niu et al. 2020, Figure 3) per instance of search run ``run`` (``matrices``: its per-epoch accuracy
     matrices), over ``interval`` epochs or, for a shorter run, over its epochs - 1 (the ``interval`` column
     says which)."""
     frames = []

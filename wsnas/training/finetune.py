@@ -12,7 +12,7 @@ learning rate.
 import pandas as pd
 
 from wsnas.core.space import CHILD_IDS, children_or_all
-from wsnas.methods.single_path import SinglePath
+from wsnas.methods.single_path.trainer import SinglePath
 from wsnas.plan.runs import single_path_config
 from wsnas.training.checkpoint import checked_method_state
 from wsnas.training.loop import Loop

@@ -1,4 +1,4 @@
-"""The one training loop that drives every method (``wsnas.training.method``), with per-epoch checkpoints.
+"""The one training loop that drives every method (``wsnas.methods.protocol``), with per-epoch checkpoints.
 
 The loop owns what is common to all methods: the epochs, the seeded data order (and a validation stream
 for methods that ask for one), dense evaluation after each of the last ``train.dense_eval_steps``
@@ -19,7 +19,7 @@ from wsnas.core.space import CHILD_IDS, child_index, children_or_all
 from wsnas.errors import WsnasError
 from wsnas.plan.settings import PROTOCOL_VERSION, check_protocol, fingerprint, training_settings
 from wsnas.training import checkpoint as ckpt
-from wsnas.training.method import build
+from wsnas.methods.protocol import build
 
 log = logging.getLogger("wsnas")
 

@@ -25,7 +25,7 @@ from torch import nn
 from wsnas.core.model import Cell, Head, Stem
 from wsnas.core.operations import DenseGrad
 from wsnas.errors import WsnasError
-from wsnas.training.method import StepResult, stacking_refusal
+from wsnas.methods.protocol import StepResult, stacking_refusal
 
 log = logging.getLogger("wsnas")
 

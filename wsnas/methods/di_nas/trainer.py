@@ -31,7 +31,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from wsnas.errors import WsnasError
-from wsnas.methods.single_path import SinglePath
+from wsnas.methods.di_nas import DECLARATION
+from wsnas.methods.single_path.trainer import SinglePath
 from wsnas.training.device import compile_enabled
 
 
@@ -126,16 +127,13 @@ class LayerGram:
 class DINAS(SinglePath):
     """Single-path training whose shared layers step along their projected gradients (Eq. 6-8)."""
 
-    OPTIONS = {"lambda": 1.0, "input": "positions", "control": "none", "exclude_self": False}
-    CHOICES = {"input": ("positions", "mean"), "control": ("none", "isotropic")}
+    DECLARATION = DECLARATION
     stackable = False  # forward hooks record inputs; stacked execution runs no hooks
 
     def __init__(self, cfg: dict, data, children, sampler=None):
         super().__init__(cfg, data, children, sampler)
         o = self.options
         self.lam = float(o["lambda"])
-        if not self.lam > 0:
-            raise WsnasError(f"config key method.lambda: {o['lambda']!r}; use a positive number (.inf: no projection)")
         if compile_enabled(cfg["train"]["compile"]):
             raise WsnasError("config key train.compile=on: DI-NAS records layer inputs with forward hooks; set it off")
         self.control = o["control"]

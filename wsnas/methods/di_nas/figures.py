@@ -20,14 +20,14 @@ def _labels(config, runs):
     return [config["searches"][r]["label"] for r in runs]
 
 
-def di_nas_disturbance(config, runs, disturbance, outputs):
-    """Figure 3 (Sec. 5.3) per run (``disturbance``: their disturbance files), mean over instances with the
+def di_nas_disturbance(config, runs, inputs, outputs, ground_truth=None):
+    """Figure 3 (Sec. 5.3) per run (``inputs``: their disturbance.csv files), mean over instances with the
     instances' range: (a) the mean signed and (b) absolute accuracy change of the 64 children from epoch i to
     i + interval, and (c) Kendall tau between the two epochs' rankings."""
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(1, 3, figsize=(9.0, 2.8))
     intervals = set()
-    for label, path in zip(_labels(config, runs), disturbance):
+    for label, path in zip(_labels(config, runs), inputs):
         frame = read_table(path, ["epoch", "mean_change", "mean_abs_change", "tau", "interval"])
         intervals |= set(frame["interval"].astype(int))
         grouped = frame.groupby("epoch")
@@ -49,14 +49,14 @@ def di_nas_disturbance(config, runs, disturbance, outputs):
     return save(fig, outputs)
 
 
-def di_nas_collapse(config, runs, histories, outputs):
-    """The mean ||G P|| / ||G|| per epoch and layer kind, one panel per DI-NAS run (``histories``: the runs'
+def di_nas_collapse(config, runs, inputs, outputs, ground_truth=None):
+    """The mean ||G P|| / ||G|| per epoch and layer kind, one panel per DI-NAS run (``inputs``: the runs'
     per-epoch files results/searches/<run>/<instance>/epochs.csv), instances averaged: with lambda = 1 the
     step collapses (spec Sec. 3.3)."""
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(1, len(runs), figsize=(2.6 * len(runs), 2.6), sharey=True, squeeze=False)
     for ax, run, label in zip(axes[0], runs, _labels(config, runs)):
-        frame = epoch_means(run_files(histories, run))
+        frame = epoch_means(run_files(inputs, run))
         for kind in KINDS:
             column = f"dinas_ratio_{kind}"
             if column in frame:

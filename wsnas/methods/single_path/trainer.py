@@ -19,9 +19,10 @@ import torch.nn.functional as F
 from wsnas.core.model import build_model
 from wsnas.errors import WsnasError
 from wsnas.methods.child_order import ChildSampler
-from wsnas.training.device import compile_enabled, precision_context, set_tf32
+from wsnas.methods.protocol import Method, StepResult, seeded_network
+from wsnas.methods.single_path import DECLARATION
+from wsnas.training.device import precision_context
 from wsnas.training.evaluate import evaluate_children
-from wsnas.training.method import Method, StepResult
 from wsnas.training.schedule import cosine_lr
 
 
@@ -29,6 +30,7 @@ class SinglePath(Method):
     """``sampler``: a child order other than ``train.child_order`` (anything with ``next``, ``observe``,
     ``state_dict``, ``load_state_dict``)."""
 
+    DECLARATION = DECLARATION
     stackable = True
 
     def __init__(self, cfg: dict, data, children, sampler=None):
@@ -122,15 +124,3 @@ class SinglePath(Method):
         except (KeyError, RuntimeError):
             raise WsnasError(f"checkpoint {source} does not match config sections model/sharing; "
                              "pass the config it was trained with") from None
-
-
-def seeded_network(cfg: dict, data, build=build_model):
-    """``build(cfg, data)`` under ``train.init_seed``, with TF32 as ``train.precision`` asks and, with
-    ``train.compile`` on, its parts compiled: every method's network starts from the same weights per seed."""
-    t = cfg["train"]
-    set_tf32(t["precision"], data.device)
-    torch.manual_seed(t["init_seed"])
-    model = build(cfg, data)
-    if compile_enabled(t["compile"]):
-        model.compile_parts()
-    return model

@@ -14,14 +14,14 @@ from wsnas.reporting.figures import save  # noqa: E402
 from wsnas.reporting.searches import epoch_means, run_files  # noqa: E402
 
 
-def pada_probabilities(config, runs, histories, outputs):
-    """Per PA&DA run (``histories``: results/searches/<run>/<instance>/epochs.csv), instances averaged: the
+def pada_probabilities(config, runs, inputs, outputs, ground_truth=None):
+    """Per PA&DA run (``inputs``: results/searches/<run>/<instance>/epochs.csv), instances averaged: the
     probability of each operation per epoch (top row; max-pool, with no weights, falls as (1 - delta)/4) and
     the data distribution's normalised entropy and effective sample size / N (bottom row)."""
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(2, len(runs), figsize=(2.8 * len(runs), 4.6), sharex="col", squeeze=False)
     for column, run in enumerate(runs):
-        frame = epoch_means(run_files(histories, run))
+        frame = epoch_means(run_files(inputs, run))
         top, bottom = axes[0][column], axes[1][column]
         for op in OPERATIONS:
             if f"pada_p_{op}" in frame:

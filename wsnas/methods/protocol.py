@@ -1,4 +1,5 @@
-"""The one protocol every supernet-training method implements, and the registry that names them.
+"""The one protocol every supernet-training method implements (an abstract base class), the network every
+method starts from, and the builder that turns config key ``method.name`` into a method.
 
 A method (NASLib's ``MetaOptimizer`` is the model) owns its network(s), optimiser(s) and whatever it
 learns; ``wsnas.training.loop.Loop`` owns epochs, data order, dense evaluation and checkpoints, and drives
@@ -11,25 +12,32 @@ any method the same way:
                      record |= method.end_epoch()
     checkpoint: method.state_dict()          ranking: method.rank(...), choice: method.pick(scores)
 
-Inside ``step`` a method is free: several forward/backward passes, forward hooks that record layer
-inputs, gradient transforms before its optimiser steps. ``valid_fraction > 0`` asks the loop for a
-validation split carved from the training set (``wsnas.data.device_data.DeviceData.split``) and a batch of
-it in every step. ``stackable = True`` declares that several instances may run as one batched
-computation (``wsnas.training.stacked``, through ``begin_step``/``loss``/``end_step``); the loop refuses
-to stack a method that does not declare it.
+Types: ``data`` is a ``wsnas.data.device_data.DeviceData`` (the whole dataset on the device as tensors, with
+its ``train_y``, ``device`` and batching); a batch is a ``wsnas.data.device_data.Batch(x, y, index)``:
+augmented, normalised images, their labels and their indices into the training set. Inside ``step`` a method
+is free: several forward/backward passes, forward hooks that record layer inputs, gradient transforms before
+its optimiser steps. ``valid_fraction > 0`` asks the loop for a validation split carved from the training
+set (``DeviceData.split``) and a batch of it in every step. ``stackable = True`` declares that several
+instances may run as one batched computation (``wsnas.training.stacked``, through ``begin_step``/``loss``/
+``end_step``); the loop refuses to stack a method that does not declare it.
 
-Methods are named in config key ``method.name``: a registered name (``wsnas.methods.METHODS``) or
-``module:Class`` for a method defined outside wsnas. The method's settings (the whole ``method`` section) join every training
-job's settings and checkpoint fingerprint (``wsnas.plan.settings``), so two methods never share a folder.
+A method is declared once, in its package (``wsnas.methods``): the trainer class's ``DECLARATION`` gives
+its options; a class used directly as ``module:Class`` may give ``OPTIONS`` and ``CHOICES`` instead. The
+method's settings (the whole ``method`` section) join every training job's settings and checkpoint
+fingerprint (``wsnas.plan.settings``), so two methods never share a folder.
 """
 
 import importlib
+from abc import ABC, abstractmethod
 from typing import NamedTuple
 
 import torch
 
+from wsnas.core.model import build_model
 from wsnas.errors import WsnasError
 from wsnas.methods import method_target, unknown_method
+from wsnas.methods.declaration import Declaration
+from wsnas.training.device import compile_enabled, set_tf32
 
 class StepResult(NamedTuple):
     """What the loop needs from one step for its statistics (all detached)."""
@@ -40,13 +48,13 @@ class StepResult(NamedTuple):
     y: torch.Tensor
 
 
-class Method:
+class Method(ABC):
     """Base class of the protocol. ``children``: indices into ``wsnas.core.space.CHILD_IDS``;
-    ``OPTIONS``: the method's options (config section ``method``) and their defaults, as ``self.options``;
-    ``CHOICES``: the allowed values of those that take one of a few."""
+    ``DECLARATION``: the method's declaration (its options and their defaults, as ``self.options``), or, for
+    a class used directly as ``module:Class``, ``OPTIONS`` and ``CHOICES``."""
 
+    DECLARATION: Declaration | None = None
     OPTIONS: dict = {}
-    #: The allowed values of options that take one of a few (``options_of`` checks them).
     CHOICES: dict = {}
     valid_fraction: float = 0.0
     stackable: bool = False
@@ -59,32 +67,24 @@ class Method:
         self.options = self.options_of(cfg)
 
     @classmethod
+    def declaration(cls) -> Declaration:
+        return cls.DECLARATION or Declaration(cls.__name__, f"{cls.__module__}:{cls.__qualname__}", "",
+                                              options=cls.OPTIONS, choices=cls.CHOICES)
+
+    @classmethod
     def options_of(cls, cfg: dict) -> dict:
-        """``OPTIONS`` with config section ``method``'s values over them, checked: every key is an option, an
-        option whose default is a boolean gets a boolean, and one listed in ``CHOICES`` one of its values
-        (one line naming the key otherwise)."""
-        given = {k: v for k, v in cfg["method"].items() if k != "name"}
-        for key in given:
-            if key not in cls.OPTIONS:
-                known = ", ".join(cls.OPTIONS) or "none"
-                raise WsnasError(f"config key method.{key}: method {cfg['method']['name']!r} has no such option "
-                                 f"(its options: {known})")
-        options = {**cls.OPTIONS, **given}
-        for key, value in options.items():
-            if isinstance(cls.OPTIONS[key], bool) and not isinstance(value, bool):
-                raise WsnasError(f"config key method.{key}: {value!r}; use true or false")
-            if key in cls.CHOICES and value not in cls.CHOICES[key]:
-                raise WsnasError(f"config key method.{key}: {value!r}; use one of {', '.join(cls.CHOICES[key])}")
-        return options
+        """The declared options with config section ``method``'s values over them, checked
+        (``Declaration.checked_options``: one line naming the key otherwise)."""
+        return cls.declaration().checked_options(cfg["method"])
 
     def new_epoch(self, epoch: int) -> dict:
         """Before epoch ``epoch`` (0-based): schedules, train mode. Returns entries of the epoch's record."""
         return {}
 
+    @abstractmethod
     def step(self, batch, valid=None) -> StepResult:
         """One training step on ``batch`` (``Batch(x, y, index)``); ``valid`` is a validation batch when
         ``valid_fraction > 0``."""
-        raise NotImplementedError
 
     def end_epoch(self) -> dict:
         """After an epoch's last step. Returns entries of the epoch's record."""
@@ -94,19 +94,33 @@ class Method:
         """Which training samples the next epoch visits (``wsnas.data.device_data.Permutation`` when None)."""
         return None
 
+    @abstractmethod
     def state_dict(self) -> dict:
-        raise NotImplementedError
+        """Everything training on needs (and evaluation reads), as tensors and plain values."""
 
+    @abstractmethod
     def load_state_dict(self, state: dict, source) -> None:
-        raise NotImplementedError
+        """Restore ``state_dict()``; ``source`` names the checkpoint in one-line errors."""
 
+    @abstractmethod
     def rank(self, data, eval_cfg: dict, children=None):
         """(score, loss) tensors of ``children`` (default: all 64); higher scores rank first."""
-        raise NotImplementedError
 
     def pick(self, scores) -> int:
         """The method's chosen child (an index into ``CHILD_IDS``), from ``rank``'s scores of all 64."""
         return int(torch.as_tensor(scores).argmax())
+
+
+def seeded_network(cfg: dict, data, build=build_model):
+    """``build(cfg, data)`` under ``train.init_seed``, with TF32 as ``train.precision`` asks and, with
+    ``train.compile`` on, its parts compiled: every method's network starts from the same weights per seed."""
+    t = cfg["train"]
+    set_tf32(t["precision"], data.device)
+    torch.manual_seed(t["init_seed"])
+    model = build(cfg, data)
+    if compile_enabled(t["compile"]):
+        model.compile_parts()
+    return model
 
 
 def method_class(name: str) -> type:

@@ -1,4 +1,4 @@
-"""A second search method written only against ``wsnas.training.method.Method``, to prove the seam.
+"""The toy method's trainer, written only against ``wsnas.methods.protocol.Method``, to prove the seam.
 
 Each child trains on two mini-batches in a row (111, 111, 112, 112, ...). Options (config section
 ``method``): ``valid_fraction`` > 0 asks for a validation split and, in every step, runs a second
@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from wsnas.core.model import build_model
 from wsnas.data.device_data import Weighted
 from wsnas.training.evaluate import evaluate_children
-from wsnas.training.method import Method, StepResult
+from wsnas.methods.protocol import Method, StepResult
+from tests.toy_method import DECLARATION
 
 
 class TwiceInARow(Method):
-    OPTIONS = {"valid_fraction": 0.0, "reweight": False}
+    DECLARATION = DECLARATION
 
     def __init__(self, cfg, data, children):
         super().__init__(cfg, data, children)

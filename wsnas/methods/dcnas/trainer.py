@@ -88,8 +88,9 @@ import torch.nn.functional as F
 from wsnas.core.copies import PARAMETRIC, UNASSIGNED, build_copy_net, cell_edge, frozen_bn_statistics, users_of
 from wsnas.core.space import CHILD_IDS, EDGES, OPERATIONS
 from wsnas.errors import WsnasError
-from wsnas.methods.single_path import SinglePath
-from wsnas.training.method import StepResult
+from wsnas.methods.dcnas import DECLARATION
+from wsnas.methods.protocol import StepResult
+from wsnas.methods.single_path.trainer import SinglePath
 
 WARMUP, PAIRS, TRAIN, FINETUNE = 0, 1, 2, 3
 USERS = 16  # children whose edge carries a given operation
@@ -234,30 +235,22 @@ def _steps(epochs: float, steps_per_epoch: int) -> int:
 class DCNAS(SinglePath):
     """Local weight sharing inferred slot by slot (Pan et al. 2022, Algorithm 1) on the single-path seam."""
 
-    OPTIONS = {"copies": 2, "warmup_epochs": 10.0, "layer_epochs": 3.0, "schedule_epochs": 200,
-               "meta_interval": 20, "meta_lr": 1e-4, "meta_clip": 1.0, "meta_input": "slice", "meta_slice": 4,
-               "meta_data": "same", "cross_term": "all", "cross_scale": "lr", "assign": "learned",
-               "eq7_batches": 4, "probe_samples": 0, "kmeans_restarts": 10}
-    CHOICES = {"meta_input": ("slice", "gap"), "meta_data": ("same", "next_slice"), "cross_term": ("all", "current"),
-               "cross_scale": ("lr", "literal"), "assign": ("learned", "random")}
+    DECLARATION = DECLARATION
     stackable = False  # two children per step, and per-instance sharing states
     #: The meta networks (36 x 65,536 weights on CIFAR) only matter for training on: the newest two keep them.
     resume_only = ("dcnas_meta",)
 
     def build_network(self, cfg: dict, data):
         """The network with ``method.copies`` copies of every weighted operation per slot."""
-        return build_copy_net(cfg, data, _positive_int(self.options, "copies"))
+        return build_copy_net(cfg, data, self.options["copies"])
 
     def __init__(self, cfg: dict, data, children, sampler=None):
         super().__init__(cfg, data, children, sampler)  # SinglePath's setup, with the network of copies
         o, t = self.options, cfg["train"]
-        self.copies = _positive_int(o, "copies")
-        self.data = data
+        self.copies = o["copies"]
+        self.device_data = data  # the DeviceData the Eq. 7 probes draw from
         self.slots = self.model.slots_count
-        self.samples = _positive_int(o, "meta_slice")
-        for key in ("warmup_epochs", "layer_epochs", "schedule_epochs", "meta_lr", "meta_clip", "probe_samples"):
-            if not isinstance(o[key], (int, float)) or isinstance(o[key], bool) or not o[key] >= 0:
-                raise WsnasError(f"config key method.{key}: {o[key]!r}; use a number >= 0")
+        self.samples = o["meta_slice"]  # the declaration checked every number (wsnas.methods.dcnas)
         self.probe_samples = int(o["probe_samples"]) or t["batch_size"]
         self.schedule = self._schedule(cfg, data) if self.copies > 1 else None
         self.generator = torch.Generator().manual_seed(t["order_seed"])
@@ -296,8 +289,6 @@ class DCNAS(SinglePath):
                              f"phases need {schedule.steps} steps, train.epochs={t['epochs']} gives "
                              f"{t['epochs'] * spe}; lower method.warmup_epochs or method.layer_epochs, "
                              "or raise train.epochs")
-        for key in ("meta_interval", "eq7_batches", "kmeans_restarts"):
-            _positive_int(o, key)
         smallest = data.n_train % t["batch_size"] or t["batch_size"]
         need = self.samples * (2 if o["meta_data"] == "next_slice" else 1)
         if need > smallest or self.samples > min(self.probe_samples, data.n_train):
@@ -510,8 +501,8 @@ class DCNAS(SinglePath):
     def probe_batches(self, slot: int) -> list:
         """``eq7_batches`` fixed training batches of ``probe_samples`` (augmented as in training), seeded by
         ``train.data_seed`` and the slot; the first is also the clustering probe."""
-        generator = self.data.make_generator(seed_of(self.t["data_seed"], slot))
-        batches = self.data.train_batches(generator, self.probe_samples)
+        generator = self.device_data.make_generator(seed_of(self.t["data_seed"], slot))
+        batches = self.device_data.train_batches(generator, self.probe_samples)
         return list(itertools.islice(batches, self.options["eq7_batches"]))
 
     @torch.no_grad()
@@ -561,13 +552,6 @@ class DCNAS(SinglePath):
         zero = torch.zeros((), device=self.device)
         self._stats = {"pairs": 0, "meta": 0, "shared": 0, "lambda_current": zero, "lambda_shared": zero,
                        "meta_norm": zero}
-
-
-def _positive_int(o: dict, key: str) -> int:
-    value = o[key]
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise WsnasError(f"config key method.{key}: {value!r}; use a whole number >= 1")
-    return value
 
 
 def _split(flat, sizes: list[int]) -> list:

@@ -38,7 +38,8 @@ from wsnas.core.model import Cell
 from wsnas.core.space import CHILD_IDS, OPERATIONS, parse_child
 from wsnas.data.device_data import Weighted
 from wsnas.errors import WsnasError
-from wsnas.methods.single_path import SinglePath
+from wsnas.methods.pada import DECLARATION
+from wsnas.methods.single_path.trainer import SinglePath
 
 N_OPS = len(OPERATIONS)
 
@@ -126,9 +127,7 @@ class PathSampler:
 class PADA(SinglePath):
     """Single-path training whose children and samples are drawn by importance (Lu et al. 2023)."""
 
-    OPTIONS = {"paths": True, "data": True, "granularity": "op", "norm": "l2", "importance_weights": False,
-               "schedule": "increasing"}
-    CHOICES = {"granularity": ("op", "child"), "norm": ("l2", "sum_tensors"), "schedule": ("increasing", "zero")}
+    DECLARATION = DECLARATION
     stackable = False  # per-instance samplers of children and data
 
     def __init__(self, cfg: dict, data, children, sampler=None):
@@ -142,7 +141,7 @@ class PADA(SinglePath):
             sampler = PathSampler(o["granularity"], cfg["train"]["order_seed"])
         super().__init__(cfg, data, children, sampler)
         self.path_sampler = sampler  # also while another sampler stands in (bench.speed's warm-up)
-        self.paths, self.data, self.granularity = o["paths"], o["data"], o["granularity"]
+        self.sample_paths, self.sample_data, self.granularity = o["paths"], o["data"], o["granularity"]
         self.weighted = o["importance_weights"]
         self.n_train = len(data.train_y)
         self.train_index = data.train_index
@@ -161,12 +160,12 @@ class PADA(SinglePath):
         self.epoch = epoch
         self._index, self._scores = [], []
         record = super().new_epoch(epoch)
-        if self.paths:
+        if self.sample_paths:
             p = self.path_sampler.p
             self.ema = torch.zeros(len(p), device=self.device)  # the running norms, reset every epoch (the code)
             marginal = p if self.granularity == "op" else self._op_marginal(p)
             record |= {f"pada_p_{name}": float(v) for name, v in zip(OPERATIONS, marginal)}
-        if self.data:
+        if self.sample_data:
             q = self.q[self.train_index] if self.q is not None else torch.full((len(self.train_index),), 1 / len(self.train_index), dtype=torch.float64)
             record |= {"pada_data_entropy": float(-(q * q.clamp_min(1e-300).log()).sum()) / math.log(len(q)),
                        "pada_data_ess": float(1 / (q * q).sum()) / len(q)}
@@ -179,24 +178,24 @@ class PADA(SinglePath):
         return [float(sum(p[ops[:, e] == k].sum() for e in range(3)) / 3) for k in range(N_OPS)]
 
     def batch_sampler(self):
-        return Weighted(self.q, replacement=True) if self.data and self.q is not None else None
+        return Weighted(self.q, replacement=True) if self.sample_data and self.q is not None else None
 
     # -- one step -------------------------------------------------------------------------------------
     def loss(self, logits, batch, child: int):
-        if self.data:
+        if self.sample_data:
             self._index.append(batch.index)
             self._scores.append(sample_scores(logits, batch.y))
         if not self.weighted:
             return F.cross_entropy(logits, batch.y)
         per_sample = F.cross_entropy(logits, batch.y, reduction="none")
-        if self.data and self.q is not None:
+        if self.sample_data and self.q is not None:
             per_sample = per_sample / (len(self.train_index) * self.q[batch.index].to(per_sample.dtype))
-        path = 1.0 / (len(CHILD_IDS) * self.path_sampler.probability(child)) if self.paths else 1.0
+        path = 1.0 / (len(CHILD_IDS) * self.path_sampler.probability(child)) if self.sample_paths else 1.0
         return path * per_sample.mean()
 
     def after_backward(self, child: int) -> None:
         """Fold this step's operation norms into the running values (the child's operations only)."""
-        if not self.paths:
+        if not self.sample_paths:
             return
         params, segment, op, weight = self._op_parameters(child)
         if not params:
@@ -239,9 +238,9 @@ class PADA(SinglePath):
     def end_epoch(self) -> dict:
         mix = self.mix(self.epoch)
         out = {}
-        if self.paths:
+        if self.sample_paths:
             self.path_sampler.p = smoothed(self.ema.cpu(), mix)
-        if self.data and self._index:
+        if self.sample_data and self._index:
             s = epoch_scores(torch.cat(self._index), torch.cat(self._scores), self.n_train)
             q = torch.zeros(self.n_train, dtype=torch.float64, device=s.device)
             q[self.train_index] = smoothed(s[self.train_index], mix)

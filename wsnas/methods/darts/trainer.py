@@ -73,10 +73,10 @@ import torch.nn.functional as F
 
 from wsnas.core.space import CHILD_IDS, OPERATIONS, children_or_all, parse_child
 from wsnas.errors import WsnasError
-from wsnas.methods.single_path import seeded_network
+from wsnas.methods.darts import DECLARATION
 from wsnas.training.device import compile_enabled, precision_context
 from wsnas.training.evaluate import evaluate_children
-from wsnas.training.method import Method, StepResult
+from wsnas.methods.protocol import Method, StepResult, seeded_network
 from wsnas.training.schedule import cosine_lr
 
 N_EDGES, N_OPS = 3, len(OPERATIONS)
@@ -302,25 +302,18 @@ def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
 class DARTS(Method):
     """Bilevel search of one alpha shared by the cells: first-order, second-order or amended DARTS."""
 
-    OPTIONS = {"variant": "amended", "eta": 0.1, "hvp": "exact", "fd_r": 0.01, "hessian_wd": False,
-               "valid_fraction": 0.5, "alpha_lr": 3e-4, "alpha_beta1": 0.5, "alpha_beta2": 0.999,
-               "alpha_weight_decay": 1e-3, "alpha_init": "zeros", "alpha_bn": "restore", "grad_clip": 5.0,
-               "g2_cosine": False}
-    CHOICES = {"variant": ("first_order", "second_order", "amended"), "hvp": ("exact", "fd"),
-               "alpha_init": ("zeros", "randn"), "alpha_bn": ("restore", "update")}
+    DECLARATION = DECLARATION
     stackable = False  # one alpha step per instance between the weight steps
 
     def __init__(self, cfg: dict, data, children):
         super().__init__(cfg, data, children)
         o = self.options
         self.variant, self.hvp = o["variant"], o["hvp"]
-        self.eta = _number(o, "eta", lambda x: x >= 0, "a number >= 0 (0: first-order DARTS)")
-        self.fd_r = _number(o, "fd_r", lambda x: x > 0, "a positive step, e.g. 0.01 (DARTS) or 1e-4")
-        self.valid_fraction = _number(o, "valid_fraction", lambda x: 0 < x < 1, "a fraction in (0, 1), e.g. 0.5")
-        alpha_lr = _number(o, "alpha_lr", lambda x: x > 0, "a positive learning rate, e.g. 3e-4")
-        betas = tuple(_number(o, k, lambda x: 0 <= x < 1, "a number in [0, 1)") for k in ("alpha_beta1", "alpha_beta2"))
-        alpha_wd = _number(o, "alpha_weight_decay", lambda x: x >= 0, "a number >= 0, e.g. 1e-3")
-        self.grad_clip = _number(o, "grad_clip", lambda x: x >= 0, "a norm >= 0 (0: no clipping), e.g. 5")
+        # every number was checked by the declaration (wsnas.methods.darts)
+        self.eta, self.fd_r, self.valid_fraction = float(o["eta"]), float(o["fd_r"]), float(o["valid_fraction"])
+        alpha_lr, alpha_wd = float(o["alpha_lr"]), float(o["alpha_weight_decay"])
+        betas = (float(o["alpha_beta1"]), float(o["alpha_beta2"]))
+        self.grad_clip = float(o["grad_clip"])
         t = self.t = cfg["train"]
         if cfg["sharing"]["mode"] != "full":
             raise WsnasError(f"config key sharing.mode={cfg['sharing']['mode']!r}: DARTS searches one supernet whose "
@@ -500,11 +493,3 @@ def _strict_fp32(device):
             yield
         finally:
             torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = flags
-
-
-def _number(options: dict, key: str, ok, what: str) -> float:
-    """Option ``key`` as a float, refused in one line naming ``method.<key>`` unless a number that ``ok``."""
-    value = options[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not ok(value):
-        raise WsnasError(f"config key method.{key}: {value!r}; use {what}")
-    return float(value)

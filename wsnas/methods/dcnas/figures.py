@@ -25,15 +25,15 @@ def sharing_matrix(table: pd.DataFrame) -> pd.DataFrame:
     return table.pivot(index="row", columns="child", values="copy").reindex(index=order, columns=CHILDREN)
 
 
-def dcnas_sharing(config, runs, tables, outputs):
-    """One panel per DCNAS run (``tables``: results/searches/<run>/<instance>/sharing.csv; instance 0 drawn):
+def dcnas_sharing(config, runs, inputs, outputs, ground_truth=None):
+    """One panel per DCNAS run (``inputs``: results/searches/<run>/<instance>/sharing.csv; instance 0 drawn):
     rows are the 12 slots x 3 weighted operations, columns the 64 children, the colour the weight copy the
     child uses there (white: the child runs another operation on that edge)."""
-    copies = max(int(pd.read_csv(p)["copy"].max()) for p in tables) + 1
+    copies = max(int(pd.read_csv(p)["copy"].max()) for p in inputs) + 1
     cmap = ListedColormap(["0.85", *plt.get_cmap("tab10").colors[:max(copies, 1)]])  # -1: not assigned
     fig, axes = plt.subplots(1, len(runs), figsize=(6.2 * len(runs), 7.2), squeeze=False)
     for ax, run in zip(axes[0], runs):
-        first = sorted(run_files(tables, run), key=lambda p: int(str(p).split("/")[-2]))[0]
+        first = sorted(run_files(inputs, run), key=lambda p: int(str(p).split("/")[-2]))[0]
         matrix = sharing_matrix(pd.read_csv(first, dtype={"child": str}))
         image = ax.imshow(np.ma.masked_invalid(matrix.to_numpy(dtype=float)), cmap=cmap, vmin=-1.5,
                           vmax=copies - 0.5, aspect="auto", interpolation="nearest")

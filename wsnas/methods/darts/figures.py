@@ -20,13 +20,13 @@ from wsnas.reporting.searches import run_files  # noqa: E402
 EDGES = ("edge 0→1", "edge 0→2", "edge 1→2")
 
 
-def darts_alpha(config, runs, histories, outputs):
-    """One row per DARTS run (its instance 0, ``histories``: results/searches/<run>/<instance>/epochs.csv),
+def darts_alpha(config, runs, inputs, outputs, ground_truth=None):
+    """One row per DARTS run (its instance 0, ``inputs``: results/searches/<run>/<instance>/epochs.csv),
     one panel per edge: the softmax of alpha for each operation over the epochs."""
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(len(runs), 3, figsize=(8.4, 1.9 * len(runs) + 0.6), sharex=True, sharey=True, squeeze=False)
     for row, run in enumerate(runs):
-        frame = pd.read_csv(sorted(run_files(histories, run), key=lambda p: int(str(p).split("/")[-2]))[0])
+        frame = pd.read_csv(sorted(run_files(inputs, run), key=lambda p: int(str(p).split("/")[-2]))[0])
         for edge, ax in enumerate(axes[row]):
             for k, op in enumerate(OPERATIONS):
                 ax.plot(frame["epoch"], frame[f"alpha_softmax_e{edge}_k{k}"], marker="o", markersize=2.5, label=op)
@@ -41,7 +41,7 @@ def darts_alpha(config, runs, histories, outputs):
     return save(fig, outputs)
 
 
-def darts_pick_rank(config, runs, histories, ground_truth, outputs):
+def darts_pick_rank(config, runs, inputs, outputs, ground_truth=None):
     """The ground-truth rank (1 = best of 64) of the child each DARTS run's alpha derives after every epoch,
     one line per instance, one panel per run on shared axes."""
     sns.set_theme(style="whitegrid", context="paper")
@@ -49,7 +49,7 @@ def darts_pick_rank(config, runs, histories, ground_truth, outputs):
     rank = dict(zip(CHILDREN, metrics.ranks(np.asarray(gt, dtype=float))))
     fig, axes = plt.subplots(1, len(runs), figsize=(2.8 * len(runs) + 0.4, 2.8), sharey=True, squeeze=False)
     for ax, run in zip(axes[0], runs):
-        for path in run_files(histories, run):
+        for path in run_files(inputs, run):
             frame = pd.read_csv(path, dtype={"argmax_child": str})
             ax.plot(frame["epoch"], [rank[c] for c in frame["argmax_child"]], marker="o", markersize=2.5, alpha=0.8,
                     label=f"instance {str(path).split('/')[-2]}")
