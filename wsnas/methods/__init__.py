@@ -11,11 +11,13 @@ options are then checked only when its job starts).
 
 import importlib
 import importlib.util
+import pkgutil
 
 from wsnas.errors import WsnasError
 
-#: The registered methods, in the order the docs and the bench list them.
-NAMES = ("single_path", "di_nas", "pada", "darts", "dcnas")
+#: The registered methods: every package in this folder (a new method is its package, nothing else), the
+#: baseline first.
+NAMES = tuple(sorted((m.name for m in pkgutil.iter_modules(__path__) if m.ispkg), key=lambda n: (n != "single_path", n)))
 
 
 def _package(name: str) -> str:
