@@ -234,7 +234,7 @@ def search_metric_inputs(w):
 
 #: What search_metrics reads besides its inputs: the BN modes, the dense-evaluation mode and window,
 #: the Figure-3 disturbance interval and how many children per instance final retraining trains.
-SEARCH_METRIC_PARAMS = {"bn_modes": BN_MODES, "dense_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
+SEARCH_METRIC_PARAMS = {"run": lambda w: w.search, "method": lambda w: SEARCHES[w.search]["method"], "bn_modes": BN_MODES, "dense_mode": config["evaluate"]["bn_mode"], "window": STUDIES["window"],
                         "interval": config["comparison"]["interval"], "top_k": config["retrain"]["top_k"]}
 
 
@@ -272,6 +272,9 @@ def search_benchmarks():
 
 
 BASELINE = config["comparison"]["baseline"]
+#: Table 5's CSVs, which the paper comparison's Remedies section reads (none without search runs).
+TABLE5_FILES = ({"methods": "reports/tables/table5_methods.csv", "comparisons": "reports/tables/table5_comparisons.csv"}
+                if SEARCHES else {})
 #: Each figure a configured method declares, with the runs it draws (rules/figures.smk makes its rule).
 METHOD_FIGURES = method_figures(config)
 

@@ -7,8 +7,7 @@ rule paper_comparison:
     input:
         tables=expand("reports/tables/{table}.csv", table=TABLES),
         **reference_inputs(),
-        **({"methods": "reports/tables/table5_methods.csv", "comparisons": "reports/tables/table5_comparisons.csv"}
-           if SEARCHES else {}),
+        **TABLE5_FILES,
     output:
         reported(multiext("reports/paper_comparison", ".md", ".html"), "paper_comparison", "Report"),
     params:

@@ -63,16 +63,13 @@ rule search_sharing:
 
 
 rule search_metrics:
-    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode and per ranking the method declares;
-    the Figure-3 disturbance quantities (Niu et al. 2020)."""
+    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode and own ranking; disturbance."""
     localrule: True
     input:
         unpack(search_metric_inputs),
     output:
         **metric_outputs("searches/{search}", "instances", "summary", "disturbance", "picks"),
     params:
-        run=lambda w: w.search,
-        method=lambda w: SEARCHES[w.search]["method"],
         **SEARCH_METRIC_PARAMS,
     log:
         "results/logs/search_metrics/{search}.log",

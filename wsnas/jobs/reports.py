@@ -159,12 +159,14 @@ def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comp
     methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance)
 
 
-def figure_producer(target: str):
-    """The figure producer ``module:function`` a method declares (``Declaration.figures``)."""
+def method_figure(producer: str, config: dict, runs, inputs, outputs, ground_truth=None):
+    """A figure a method declares (``Declaration.figures``): ``producer`` (``module:function``) drawn from
+    ``inputs`` of ``runs``."""
     import importlib
 
-    module, _, function = target.partition(":")
-    return getattr(importlib.import_module(module), function)
+    module, _, function = producer.partition(":")
+    draw = getattr(importlib.import_module(module), function)
+    return draw(config=config, runs=runs, inputs=inputs, outputs=outputs, ground_truth=ground_truth)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------
