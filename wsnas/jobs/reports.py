@@ -162,11 +162,9 @@ def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comp
 def method_figure(producer: str, config: dict, runs, inputs, outputs, ground_truth=None):
     """A figure a method declares (``Declaration.figures``): ``producer`` (``module:function``) drawn from
     ``inputs`` of ``runs``."""
-    import importlib
+    from wsnas.methods import resolved
 
-    module, _, function = producer.partition(":")
-    draw = getattr(importlib.import_module(module), function)
-    return draw(config=config, runs=runs, inputs=inputs, outputs=outputs, ground_truth=ground_truth)
+    return resolved(producer)(config=config, runs=runs, inputs=inputs, outputs=outputs, ground_truth=ground_truth)
 
 
 # -- the reviewers' report -----------------------------------------------------------------------------

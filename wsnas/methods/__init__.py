@@ -67,6 +67,12 @@ def checked_method(section: dict, key: str = "method") -> dict:
     return declaration.checked_options(section, key) if declaration else {}
 
 
+def resolved(target: str):
+    """The object a declaration names as ``module:attribute`` (a ranking, a figure producer, a trainer)."""
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
 def unknown_method(name: str, key: str = "method.name") -> WsnasError:
     return WsnasError(f"config key {key}: {name!r} is no method; use one of {', '.join(NAMES)}, a package that "
                       f"declares one (DECLARATION) or 'module:Class' naming a wsnas.methods.protocol.Method subclass")

@@ -117,9 +117,8 @@ class Declaration:
     def quoted(self, section: dict):
         """The ``Quote`` for a run's ``method`` section, or None when its options (budget options aside) make
         it another method than any quoted (an ablation)."""
-        given = {k: v for k, v in section.items() if k != "name" and k not in self.budget_options}
-        options = {k: v for k, v in {**self.options, **given}.items() if k not in self.budget_options}
-        for quote in self.quotes:
-            if options == {k: v for k, v in {**self.options, **quote.options}.items() if k not in self.budget_options}:
-                return quote
-        return None
+        def method_options(given: dict) -> dict:  # the defaults with ``given`` over them, budget options aside
+            return {k: v for k, v in {**self.options, **given}.items() if k != "name" and k not in self.budget_options}
+
+        mine = method_options(section)
+        return next((quote for quote in self.quotes if method_options(quote.options) == mine), None)

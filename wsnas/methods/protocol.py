@@ -27,7 +27,6 @@ method's settings (the whole ``method`` section) join every training job's setti
 fingerprint (``wsnas.plan.settings``), so two methods never share a folder.
 """
 
-import importlib
 from abc import ABC, abstractmethod
 from typing import NamedTuple
 
@@ -35,7 +34,7 @@ import torch
 
 from wsnas.core.model import build_model
 from wsnas.errors import WsnasError
-from wsnas.methods import method_target, unknown_method
+from wsnas.methods import method_target, resolved, unknown_method
 from wsnas.methods.declaration import Declaration
 from wsnas.training.device import compile_enabled, set_tf32
 
@@ -125,9 +124,8 @@ def seeded_network(cfg: dict, data, build=build_model):
 
 def method_class(name: str) -> type:
     """The class config key ``method.name`` names; one line naming the key when it is unknown."""
-    module, _, attribute = method_target(name).partition(":")
     try:
-        cls = getattr(importlib.import_module(module), attribute)
+        cls = resolved(method_target(name))
     except (ImportError, AttributeError):
         cls = None
     if not isinstance(cls, type) or not issubclass(cls, Method):

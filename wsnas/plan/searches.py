@@ -16,7 +16,7 @@ Sec. 4.1), in ``evaluate.bn_mode``. No torch here: the Snakefile calls these whi
 
 from wsnas.config import merged
 from wsnas.errors import WsnasError
-from wsnas.methods import checked_method, declaration_of
+from wsnas.methods import checked_method, declaration_of, resolved
 from wsnas.methods.declaration import Declaration
 
 
@@ -119,13 +119,7 @@ def method_figures(config: dict) -> list[tuple]:
 def ranking_functions(method: dict) -> dict:
     """Name -> function(history path) of the rankings a run's method offers besides the BN modes
     (``Declaration.rankings``; a method's own ranking, e.g. by architecture parameters)."""
-    import importlib
-
-    functions = {}
-    for name, target in _declared(method).rankings.items():
-        module, _, attribute = target.partition(":")
-        functions[name] = getattr(importlib.import_module(module), attribute)
-    return functions
+    return {name: resolved(target) for name, target in _declared(method).rankings.items()}
 
 
 def remedy_runs(config: dict) -> dict[str, str]:

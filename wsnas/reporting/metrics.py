@@ -62,10 +62,15 @@ def top_n(acc, n: int, seed: int = 0) -> np.ndarray:
 def top_probabilities(acc, n: int) -> np.ndarray:
     """P(child i is among the n best) over all orderings of tied scores: 1 above the n-th best score, 0
     below it, and (free places) / (group size) for the children tied at it."""
+    above, tied = _boundary(acc, n)
+    return np.where(above, 1.0, np.where(tied, (n - above.sum()) / tied.sum(), 0.0))
+
+
+def _boundary(acc, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the children certainly among the n best (above the n-th best score) and of those tied at it."""
     acc = np.asarray(acc, dtype=float)
     threshold = np.sort(acc)[::-1][n - 1]
-    above, tied = acc > threshold, acc == threshold
-    return np.where(above, 1.0, np.where(tied, (n - above.sum()) / tied.sum(), 0.0))
+    return acc > threshold, acc == threshold
 
 
 def top_n_rank(acc, gt_acc, n: int) -> float:
@@ -73,9 +78,8 @@ def top_n_rank(acc, gt_acc, n: int) -> float:
     over the orderings of tied scores in ``acc`` (exact: of a tie group of g children of which r enter the
     top n, the j-th best in ground truth is the group's best entrant with probability C(g-j, r-1) / C(g, r)).
     Ground-truth ties take their mean rank (``ranks``)."""
-    acc, gt_rank = np.asarray(acc, dtype=float), ranks(gt_acc)
-    threshold = np.sort(acc)[::-1][n - 1]
-    above, tied = acc > threshold, acc == threshold
+    gt_rank = ranks(gt_acc)
+    above, tied = _boundary(acc, n)
     certain = gt_rank[above].min() if above.any() else np.inf
     group = np.sort(gt_rank[tied])
     g, r = len(group), n - int(above.sum())
