@@ -1,4 +1,3 @@
-import os
 import sys
 from types import SimpleNamespace
 
@@ -6,7 +5,10 @@ from types import SimpleNamespace
 # job's script, whatever runs the job (the pip-installed package, an --sdm conda environment, a SLURM node,
 # where Snakemake reads this file again): the workflow's own folder on PYTHONPATH.
 sys.path.insert(0, workflow.basedir)
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [workflow.basedir, os.environ.get("PYTHONPATH")]))
+
+from wsnas.jobs.common import on_pythonpath
+
+on_pythonpath(workflow.basedir)
 
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
@@ -291,8 +293,8 @@ def method_figure_inputs(figure, runs):
 
 def method_caption(figure):
     """The caption beside the declaring method (wsnas/methods/<method>/<caption>)."""
-    producer = figure.producer.partition(":")[0]
-    return "../" + "/".join(producer.split(".")[:-1]) + "/" + figure.caption
+    package = figure.producer.partition(":")[0].rpartition(".")[0]
+    return f"../{package.replace('.', '/')}/{figure.caption}"
 
 
 # -- final retraining of the picks (rules/retrain.smk; wsnas.plan.retrain) --

@@ -6,12 +6,19 @@ functions.
 """
 
 import logging
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
 from wsnas.errors import WsnasError
 
 log = logging.getLogger("wsnas")
+
+
+def on_pythonpath(folder) -> None:
+    """Put ``folder`` (the workflow's, which holds the wsnas package) first on PYTHONPATH, so that every job's
+    script imports wsnas from it in whatever environment runs the job (rules/common.smk)."""
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
 
 
 def runtime(cfg: dict) -> SimpleNamespace:
