@@ -110,6 +110,15 @@ class Method(ABC):
         return int(torch.as_tensor(scores).argmax())
 
 
+def sgd(params, train_cfg: dict) -> torch.optim.SGD:
+    """The weights' SGD (``train.lr``, ``momentum``, ``weight_decay``) on the multi-tensor ("foreach")
+    kernels: one call per operation for all weights, and gradient zeroing in one call, instead of a
+    Python loop over every parameter; the weights are bitwise those of the per-parameter loop
+    (tests/test_optimiser.py)."""
+    return torch.optim.SGD(params, lr=train_cfg["lr"], momentum=train_cfg["momentum"],
+                           weight_decay=train_cfg["weight_decay"], foreach=True)
+
+
 def seeded_network(cfg: dict, data, build=build_model):
     """``build(cfg, data)`` under ``train.init_seed``, with TF32 as ``train.precision`` asks and, with
     ``train.compile`` on, its parts compiled: every method's network starts from the same weights per seed."""

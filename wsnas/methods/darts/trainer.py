@@ -76,7 +76,7 @@ from wsnas.errors import WsnasError
 from wsnas.methods.darts import DECLARATION
 from wsnas.training.device import compile_enabled, precision_context
 from wsnas.training.evaluate import evaluate_children
-from wsnas.methods.protocol import Method, StepResult, seeded_network
+from wsnas.methods.protocol import Method, StepResult, seeded_network, sgd
 from wsnas.training.schedule import cosine_lr
 
 N_EDGES, N_OPS = 3, len(OPERATIONS)
@@ -337,8 +337,7 @@ class DARTS(Method):
         if o["alpha_init"] == "randn":
             alpha = 1e-3 * torch.randn(N_EDGES, N_OPS, dtype=dtype).to(self.device)
         self.alpha = alpha.requires_grad_()
-        self.optimizer = torch.optim.SGD(self.weights, lr=t["lr"], momentum=t["momentum"],
-                                         weight_decay=t["weight_decay"])
+        self.optimizer = sgd(self.weights, t)
         self.alpha_optimizer = torch.optim.Adam([self.alpha], lr=alpha_lr, betas=betas, weight_decay=alpha_wd)
         self.shift = t["weight_decay"] if o["hessian_wd"] else 0.0
         self.lr = t["lr"]

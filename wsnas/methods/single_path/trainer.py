@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from wsnas.core.model import build_model
 from wsnas.errors import WsnasError
 from wsnas.methods.child_order import ChildSampler
-from wsnas.methods.protocol import Method, StepResult, seeded_network
+from wsnas.methods.protocol import Method, StepResult, seeded_network, sgd
 from wsnas.methods.single_path import DECLARATION
 from wsnas.training.device import precision_context
 from wsnas.training.evaluate import evaluate_children
@@ -38,9 +38,7 @@ class SinglePath(Method):
         t = self.t = cfg["train"]
         self.device = data.device
         self.model = seeded_network(cfg, data, self.build_network)
-        self.optimizer = torch.optim.SGD(
-            self.model.parameters(), lr=t["lr"], momentum=t["momentum"], weight_decay=t["weight_decay"]
-        )
+        self.optimizer = sgd(self.model.parameters(), t)
         self.sampler = sampler or ChildSampler(self.children, t["child_order"], t["order_seed"])
         self.lr = t["lr"]
 
