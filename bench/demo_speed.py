@@ -9,6 +9,8 @@ Cases, each timed side by side in this run:
   each evaluation batch size and memory format; the results are the same for every batch size
   (``evaluate.bn_mode: running``), so the batch size is a speed setting only;
 - supernet training, one epoch, channels_last against NCHW;
+- supernet training, one epoch, as before issue 29 (PyTorch's per-parameter SGD loop, oneDNN's dilated
+  depthwise convolution) against today's step (multi-tensor SGD, ``wsnas.core.operations.DilatedDepthwise``);
 - 16 children trained standalone for one epoch, one at a time against stacked.
 """
 
@@ -22,6 +24,7 @@ from bench.timing import timed
 from wsnas import config
 from wsnas.config import merged
 from wsnas.core.model import build_model
+from wsnas.core.operations import DilatedDepthwise
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
 from wsnas.training.evaluate import evaluate_children
@@ -65,6 +68,25 @@ def supernet_epoch(cfg, prepared) -> dict:
     return out
 
 
+def plain_step(loop: Loop) -> Loop:
+    """``loop`` with the step as it was before issue 29: the per-parameter SGD loop, oneDNN's dilated conv."""
+    method = loop.method
+    for module in method.model.modules():
+        if isinstance(module, DilatedDepthwise):
+            module.__class__ = torch.nn.Conv2d
+    group = method.optimizer.defaults
+    method.optimizer = torch.optim.SGD(method.model.parameters(), lr=group["lr"], momentum=group["momentum"],
+                                       weight_decay=group["weight_decay"], foreach=False)
+    return loop
+
+
+def step_paths(cfg, prepared) -> dict:
+    data = DeviceData(prepared, cfg["data"], CPU, channels_last=True)
+    plain, today = plain_step(Loop(cfg, data, None)), Loop(cfg, data, None)
+    return {"plain": _seconds(plain.train_epoch, repeat=1), "today": _seconds(today.train_epoch, repeat=1),
+            "steps": data.steps_per_epoch(cfg["train"]["batch_size"])}
+
+
 def standalone_epoch(cfg, prepared, k=16) -> dict:
     data = DeviceData(prepared, cfg["data"], CPU, channels_last=True)
     children = [round(i * 63 / (k - 1)) for i in range(k)]
@@ -84,6 +106,7 @@ def run(config_path, threads) -> dict:
     return {"config": str(config_path), "threads": threads, "evaluate_batch_size": current, "dense": dense,
             "dense_best": best, "dense_speedup": base["seconds"] / best["seconds"],
             "supernet_epoch_s": supernet_epoch(merged(cfg, train={"epochs": 1}), prepared),
+            "step_paths_s": step_paths(merged(cfg, train={"epochs": 1}), prepared),
             "standalone_epoch_s": standalone_epoch(merged(cfg, train={"epochs": 1}), prepared)}
 
 
@@ -98,6 +121,9 @@ def report(result) -> str:
                  f"{result['dense_speedup']:.2f}x the configured batch size")
     s, t = result["supernet_epoch_s"], result["standalone_epoch_s"]
     lines.append(f"supernet epoch: channels_last {s['channels_last']:.2f} s, NCHW {s['nchw']:.2f} s")
+    p = result["step_paths_s"]
+    lines.append(f"supernet epoch ({p['steps']} steps): before issue 29 {p['plain']:.2f} s, today {p['today']:.2f} s "
+                 f"({p['plain'] / p['today']:.2f}x; multi-tensor SGD, space-to-depth dilated convolution)")
     lines.append(f"{t['children']} children standalone, one epoch: one at a time {t['one_at_a_time']:.2f} s, "
                  f"stacked {t['stacked']:.2f} s")
     return "\n".join(lines)

@@ -41,7 +41,9 @@ def test_demo_size_benchmark_times_every_evaluation_batch_with_the_same_accuraci
     assert all(row["same_accuracies"] and row["seconds"] > 0 for row in result["dense"])
     assert result["dense_speedup"] >= 1.0 and result["dense_best"]["seconds"] == min(r["seconds"] for r in result["dense"])
     assert set(result["supernet_epoch_s"]) == {"channels_last", "nchw"} and result["standalone_epoch_s"]["children"] == 16
-    assert "fastest:" in capsys.readouterr().out
+    assert result["step_paths_s"]["plain"] > 0 and result["step_paths_s"]["today"] > 0
+    out = capsys.readouterr().out
+    assert "fastest:" in out and "before issue 29" in out
 
 
 SNAKEMAKE_LOG = """\

@@ -97,3 +97,17 @@ def test_device_data_batches_cover_the_epoch_once(tiny_cfg, tiny_prepared):
     ys = torch.cat([y for _, y, _ in data.train_batches(data.make_generator(0), 100, augment=False)])
     assert len(ys) == data.n_train and data.steps_per_epoch(100) == -(-data.n_train // 100)
     assert torch.equal(ys.sort().values, data.train_y.sort().values)
+
+
+def test_gratings_are_seeded_disjoint_draws_of_one_stream():
+    """wsnas.data.gratings: the same seed gives the same images; the ranking set continues the stream."""
+    from wsnas.data.gratings import gratings, gratings_split
+    from wsnas.data.sizes import split_sizes
+
+    x, y = gratings(40, 8, seed=3)
+    x2, y2 = gratings(40, 8, seed=3)
+    assert torch.equal(x, x2) and torch.equal(y, y2) and x.shape == (40, 3, 8, 8)
+    assert 0 <= float(x.min()) and float(x.max()) <= 1 and not torch.equal(x, gratings(40, 8, seed=4)[0])
+    tx, ty, vx, vy = gratings_split(8, 30, 10, seed=3)
+    assert torch.equal(torch.cat([tx, vx]), x) and torch.equal(torch.cat([ty, vy]), y)
+    assert split_sizes({"name": "gratings", "train_images": 30, "test_images": 10}) == (30, 10)

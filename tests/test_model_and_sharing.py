@@ -110,3 +110,24 @@ def test_forward_weighted_with_one_hot_weights_is_the_child():
     weights = F.one_hot(torch.tensor(ops), 4).float()
     with torch.no_grad():
         assert torch.allclose(model.forward_weighted(x, weights), model(x, child_index("241")), atol=1e-6)
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_dilated_depthwise_is_the_dilated_convolution(channels_last):
+    """Space to depth on the CPU: the output bitwise, the gradients to rounding (the input gradient
+    bitwise too in channels_last, the CPU default)."""
+    from wsnas.core.operations import DilatedDepthwise
+
+    torch.manual_seed(0)
+    fast = DilatedDepthwise(16, 16, 5, padding=4, dilation=2, groups=16, bias=False)
+    plain = torch.nn.Conv2d(16, 16, 5, padding=4, dilation=2, groups=16, bias=False)
+    plain.load_state_dict(fast.state_dict())
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    for shape in [(8, 16, 8, 8), (4, 16, 7, 7)]:  # 7 x 7 does not split into 2 x 2 sub-images: the plain path
+        x = torch.randn(shape).contiguous(memory_format=fmt).requires_grad_()
+        a, b = fast(x), plain(x)
+        assert torch.equal(a, b) and a.is_contiguous(memory_format=fmt)
+        g = torch.randn_like(a)
+        (ga, wa), (gb, wb) = torch.autograd.grad(a, (x, fast.weight), g), torch.autograd.grad(b, (x, plain.weight), g)
+        assert torch.equal(ga, gb) if channels_last else torch.allclose(ga, gb, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(wa, wb, rtol=1e-5, atol=1e-4)

@@ -36,6 +36,28 @@ class Chain(nn.Sequential):
         return x
 
 
+class DilatedDepthwise(nn.Conv2d):
+    """A depthwise convolution with dilation d, computed on the CPU as an undilated one over the d x d
+    interleaved sub-images (space to depth): a dilated kernel only ever combines pixels of one sub-image.
+    oneDNN's dilated depthwise backward is 2-3x slower than that on the demo's 8x8 maps (bench/); the
+    output is bitwise the dilated convolution's, the gradients equal up to the order of their sums (the
+    input gradient bitwise in channels_last) (tests/test_model_and_sharing.py). Same parameters as ``nn.Conv2d``."""
+
+    def forward(self, x):
+        d, (h, w) = self.dilation[0], x.shape[-2:]
+        if x.device.type != "cpu" or d == 1 or h % d or w % d:
+            return super().forward(x)
+        n, c = x.shape[:2]
+        channels_last = x.is_contiguous(memory_format=torch.channels_last)
+        sub = x.reshape(n, c, h // d, d, w // d, d).permute(3, 5, 0, 1, 2, 4).reshape(d * d * n, c, h // d, w // d)
+        if channels_last:
+            sub = sub.contiguous(memory_format=torch.channels_last)
+        k = self.kernel_size[0]
+        out = nn.functional.conv2d(sub, self.weight, None, 1, (k - 1) // 2, 1, self.groups)
+        out = out.reshape(d, d, n, c, h // d, w // d).permute(2, 3, 4, 0, 5, 1).reshape(n, c, h, w)
+        return out.contiguous(memory_format=torch.channels_last) if channels_last else out
+
+
 def _bn(channels, momentum):
     return nn.BatchNorm2d(channels, affine=False, momentum=momentum)
 
@@ -47,9 +69,10 @@ def max_pool_3x3(channels, bn_momentum):
 
 def _relu_dw_pw_bn(channels, kernel, dilation, bn_momentum):
     pad = dilation * (kernel - 1) // 2
+    depthwise = DilatedDepthwise if dilation > 1 else nn.Conv2d
     return [
         nn.ReLU(inplace=False),
-        nn.Conv2d(channels, channels, kernel, padding=pad, dilation=dilation, groups=channels, bias=False),
+        depthwise(channels, channels, kernel, padding=pad, dilation=dilation, groups=channels, bias=False),
         nn.Conv2d(channels, channels, 1, bias=False),
         _bn(channels, bn_momentum),
     ]

@@ -2,6 +2,8 @@
 
 - ``cifar10``: the standard extracted ``cifar-10-batches-py`` folder, every batch file checked against its
   published md5 (Zhang et al. 2020 rank children on the 10k test set and train on the 50k train set).
+- ``gratings``: a seeded procedural task, oriented sinusoidal gratings (``wsnas.data.gratings``), no
+  download, any number of images; the children still differ after training to convergence.
 - ``digits``: scikit-learn's bundled 8x8 digits (no download), resized, 3 channels, a fixed seeded
   train/test split. Optional fixed noisy/shifted copies of the test set make the ranking task harder, so
   that the 64 children separate (docs/demo.md).
@@ -21,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from wsnas.data.augment import random_crop_flip
+from wsnas.data.gratings import gratings_split
 from wsnas.data.sizes import digits_test_size
 from wsnas.errors import WsnasError
 
@@ -35,7 +38,9 @@ CIFAR10_MD5 = {
     "data_batch_5": "482c414d41f54cd18b22e5b47cb7c3cb",
     "test_batch": "40351d587109b95175f43aff81a1287e",
 }
-AUGMENT_DEFAULTS = {"cifar10": {"crop_padding": 4, "flip": True}, "digits": {"crop_padding": 1, "flip": False}}
+#: A flip mirrors a grating's orientation into another class, and a shift only moves its phase: none by default.
+AUGMENT_DEFAULTS = {"cifar10": {"crop_padding": 4, "flip": True}, "digits": {"crop_padding": 1, "flip": False},
+                    "gratings": {"crop_padding": 0, "flip": False}}
 FORMAT_VERSION = 1
 
 
@@ -130,6 +135,11 @@ def prepare(data_cfg: dict) -> dict:
         train_x, train_y, test_x, test_y = load_cifar10(data_cfg["root"], md5)
         raw_train = train_x
         train_f, test_f = train_x.float() / 255, test_x.float() / 255
+    elif data_cfg["name"] == "gratings":
+        train_f, train_y, test_f, test_y = gratings_split(
+            data_cfg["resolution"], data_cfg["train_images"], data_cfg["test_images"], data_cfg["split_seed"]
+        )
+        raw_train = train_f
     else:
         train_f, train_y, test_f, test_y = load_digits_split(
             data_cfg["resolution"], data_cfg["test_fraction"], data_cfg["split_seed"]

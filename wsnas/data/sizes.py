@@ -15,5 +15,7 @@ def split_sizes(data_cfg: dict) -> tuple[int, int]:
     """(training images, ranking images, noisy copies included) of the configured dataset, without loading it."""
     if data_cfg["name"] == "cifar10":
         return CIFAR10_SIZES
+    if data_cfg["name"] == "gratings":
+        return data_cfg["train_images"], data_cfg["test_images"]
     n_test = digits_test_size(DIGITS_IMAGES, data_cfg["test_fraction"])
     return DIGITS_IMAGES - n_test, n_test * data_cfg["test_copies"]

@@ -38,7 +38,7 @@ EPOCHS_RANGE_LABEL = "Different epochs (range over instances)"
 def provenance(config: dict) -> str:
     """One line saying what produced the numbers, so a demo run is never mistaken for the paper's scale."""
     d, t = config["data"], config["train"]
-    size = f"{d['resolution']}x{d['resolution']}" if d["name"] == "digits" else "32x32"
+    size = f"{d['resolution']}x{d['resolution']}" if d["name"] != "cifar10" else "32x32"
     exps = ", ".join(f"{e['label']}: {e['instances']}" for e in config["experiments"].values())
     gt = config["ground_truth"]
     precision = f"precision: training {t['precision']}, evaluation {config['evaluate']['precision']}"
