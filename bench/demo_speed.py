@@ -27,6 +27,7 @@ from wsnas.core.model import build_model
 from wsnas.core.operations import DilatedDepthwise
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
+from wsnas.methods.protocol import sgd
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.loop import Loop
 from wsnas.training.stacked import train_epoch_stacked
@@ -74,9 +75,7 @@ def plain_step(loop: Loop) -> Loop:
     for module in method.model.modules():
         if isinstance(module, DilatedDepthwise):
             module.__class__ = torch.nn.Conv2d
-    group = method.optimizer.defaults
-    method.optimizer = torch.optim.SGD(method.model.parameters(), lr=group["lr"], momentum=group["momentum"],
-                                       weight_decay=group["weight_decay"], foreach=False)
+    method.optimizer = sgd(method.model.parameters(), method.optimizer.defaults, foreach=False)
     return loop
 
 

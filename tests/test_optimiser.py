@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from wsnas.config import merged
+from wsnas.methods.protocol import sgd
 from wsnas.training.loop import Loop
 
 
@@ -12,9 +13,7 @@ def _weights_after_an_epoch(cfg, data, per_parameter_loop: bool):
     loop = Loop(cfg, data, None)
     method = loop.method
     if per_parameter_loop:
-        group = method.optimizer.defaults
-        method.optimizer = torch.optim.SGD(method.model.parameters(), lr=group["lr"], momentum=group["momentum"],
-                                           weight_decay=group["weight_decay"], foreach=False)
+        method.optimizer = sgd(method.model.parameters(), method.optimizer.defaults, foreach=False)
     loop.start_epoch()
     for batch in loop.batches():
         loop.record(method.step(batch))

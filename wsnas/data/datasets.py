@@ -3,7 +3,7 @@
 - ``cifar10``: the standard extracted ``cifar-10-batches-py`` folder, every batch file checked against its
   published md5 (Zhang et al. 2020 rank children on the 10k test set and train on the 50k train set).
 - ``gratings``: a seeded procedural task, oriented sinusoidal gratings (``wsnas.data.gratings``), no
-  download, any number of images; the children still differ after training to convergence.
+  download, any number of images.
 - ``digits``: scikit-learn's bundled 8x8 digits (no download), resized, 3 channels, a fixed seeded
   train/test split. Optional fixed noisy/shifted copies of the test set make the ranking task harder, so
   that the 64 children separate (docs/demo.md).

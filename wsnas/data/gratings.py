@@ -3,9 +3,9 @@
 Class k of ``classes`` is a grating at orientation pi * k / classes (jittered by a quarter of the class
 spacing), with random phase, spatial frequency (0.18-0.30 cycles per pixel), contrast and colour. Telling
 neighbouring orientations apart under pixel noise (``data.noise_sigma``, fresh in every training batch)
-takes oriented filters with enough support, so the 64 children of Zhang et al. (2020) still differ after
-training to convergence (larger and dilated kernels see more of a grating; max pooling sees none of it), as
-their CIFAR-10 children do, instead of all saturating as on digits (docs/demo.md, "Calibration").
+takes oriented filters with enough support: a task on which the 64 children of Zhang et al. (2020) can
+still differ after training to convergence, as their CIFAR-10 children do, where on digits they all
+saturate (issue 29's calibration).
 Every image is a function of (seed, index): the training and ranking sets are disjoint draws of one
 stream, and any number of images can be drawn.
 """

@@ -110,13 +110,13 @@ class Method(ABC):
         return int(torch.as_tensor(scores).argmax())
 
 
-def sgd(params, train_cfg: dict) -> torch.optim.SGD:
-    """The weights' SGD (``train.lr``, ``momentum``, ``weight_decay``) on the multi-tensor ("foreach")
-    kernels: one call per operation for all weights, and gradient zeroing in one call, instead of a
-    Python loop over every parameter; the weights are bitwise those of the per-parameter loop
-    (tests/test_optimiser.py)."""
+def sgd(params, train_cfg: dict, foreach: bool = True) -> torch.optim.SGD:
+    """The weights' SGD (``train.lr``, ``momentum``, ``weight_decay``; an optimiser's ``defaults`` carry
+    the same keys) on the multi-tensor ("foreach") kernels: one call per operation for all weights, and
+    gradient zeroing in one call, instead of a Python loop over every parameter (``foreach=False``, kept
+    for the comparison); the weights are bitwise those of the loop (tests/test_optimiser.py)."""
     return torch.optim.SGD(params, lr=train_cfg["lr"], momentum=train_cfg["momentum"],
-                           weight_decay=train_cfg["weight_decay"], foreach=True)
+                           weight_decay=train_cfg["weight_decay"], foreach=foreach)
 
 
 def seeded_network(cfg: dict, data, build=build_model):
