@@ -94,3 +94,38 @@ def test_bench_size_demo_is_the_demo_benchmark(monkeypatch):
     seen = []
     monkeypatch.setattr(demo_speed, "main", lambda argv: seen.append(argv) or "ran")
     assert speed.main(["--size", "demo"]) == "ran" and seen == [["--threads", "1"]]
+
+
+def test_calibration_probe_separates_seed_noise_from_child_signal(tmp_path, capsys):
+    """bench.calibrate: on synthetic accuracies with a known child spread and seed noise the decomposition
+    recovers both; the probe trains each seed's children as that seed's ground-truth job does (the same
+    accuracies), and prints one JSON line."""
+    import json
+
+    import numpy as np
+
+    from bench import calibrate
+    from tests.helpers import TEST_CONFIG
+    from wsnas import config
+    from wsnas.core.space import child_index
+    from wsnas.plan.runs import ground_truth_config
+    from wsnas.training import runtime
+    from wsnas.training.drivers import train_standalone
+
+    rng = np.random.default_rng(0)
+    truth = rng.normal(0.8, 0.03, 4000)
+    noise, signal = calibrate.noise_and_signal(truth + rng.normal(0, 0.01, (3, 4000)))
+    assert abs(noise - 0.01) < 0.0005 and abs(signal - 0.03) < 0.001
+    assert calibrate.noise_and_signal(np.tile(truth[:16], (2, 1))) == (0.0, pytest.approx(truth[:16].std(ddof=1)))
+
+    cfg = config.load(TEST_CONFIG)
+    children = calibrate.spread_children(2)
+    probed = calibrate.probe(cfg, children, seeds=2)
+    table = train_standalone(ground_truth_config(cfg, 1), runtime.device_data(cfg, None, 1), tmp_path,
+                             children=[child_index(c) for c in children])
+    last = table[table.epoch == table.epoch.max()].set_index("child")["accuracy"]
+    assert probed[1].tolist() == [last[c] for c in children]
+
+    calibrate.main(["--config", str(TEST_CONFIG), "--children", "2", "--seeds", "2"])
+    line = json.loads(capsys.readouterr().out)
+    assert line["children"] == 2 and line["mean_accuracy"] == pytest.approx(probed.mean())

@@ -1,8 +1,12 @@
+from pathlib import Path
+
 import pytest
 import yaml
 
 from wsnas import config
 from wsnas.errors import WsnasError
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_are_the_paper_settings():
@@ -59,3 +63,28 @@ def test_the_slurm_profile_gives_every_training_rule_a_gpu_and_threads():
     for rule in rules:
         assert profile["set-resources"][rule]["gpu"] == 1 and "attempt" in str(profile["set-resources"][rule]["runtime"]), rule
         assert profile["set-threads"][rule] >= 1, rule
+
+
+def test_the_study_is_the_demo_regime_with_enough_instances_for_a_verdict():
+    """config/study.yaml (issue 29): the demo's settings everywhere but the instances and the comparison, so
+    a demo run's jobs are reused; at least 10 instances per experiment and search run; and with the number
+    of comparisons its Table 5 plans, Holm's first step can be passed (smallest exact sign-flip p, 2 / 2^n,
+    below alpha / m), which the demo's 2-3 instances cannot."""
+    from wsnas.plan.searches import ranking_functions
+    from wsnas.reporting.paired import planned
+
+    def holm_reachable(cfg):
+        runs = cfg["searches"]
+        rankings = {run: [*cfg["comparison"]["bn_modes"], *ranking_functions(r["method"])] for run, r in runs.items()}
+        smallest_p = 2 / 2 ** min(r["instances"] for r in runs.values())
+        return smallest_p < cfg["comparison"]["alpha"] / len(planned(cfg, rankings))
+
+    demo, study = config.load(ROOT / "config" / "config.yaml"), config.load(ROOT / "config" / "study.yaml")
+    for section in ("data", "model", "train", "evaluate", "ground_truth", "studies", "analysis"):
+        assert study[section] == demo[section], section
+    for name, run in {**study["experiments"], **study["searches"]}.items():
+        assert run["instances"] >= 10, name
+    assert {k: {**v, "instances": 0} for k, v in study["searches"].items()} == \
+        {k: {**v, "instances": 0} for k, v in demo["searches"].items()}
+    assert study["comparison"]["contrasts"] == demo["comparison"]["contrasts"]
+    assert holm_reachable(study) and not holm_reachable(demo)

@@ -111,3 +111,22 @@ def test_gratings_are_seeded_disjoint_draws_of_one_stream():
     tx, ty, vx, vy = gratings_split(8, 30, 10, seed=3)
     assert torch.equal(torch.cat([tx, vx]), x) and torch.equal(torch.cat([ty, vy]), y)
     assert split_sizes({"name": "gratings", "train_images": 30, "test_images": 10}) == (30, 10)
+
+
+def test_gratings_frequency_range_sets_how_fast_the_pattern_varies():
+    """data.frequency: the same seed draws the same labels; low frequencies change less from pixel to
+    pixel than high ones, and the prepared dataset follows the configured range."""
+    from wsnas.data.gratings import gratings
+
+    def roughness(x):
+        return float((x[..., 1:] - x[..., :-1]).abs().mean() + (x[..., 1:, :] - x[..., :-1, :]).abs().mean())
+
+    low, y_low = gratings(400, 8, seed=5, frequency=(0.05, 0.07))
+    high, y_high = gratings(400, 8, seed=5, frequency=(0.28, 0.30))
+    assert torch.equal(y_low, y_high) and roughness(low) < 0.5 * roughness(high)
+    cfg = config.load(None, ["data.name=gratings", "data.resolution=8", "data.train_images=64", "data.test_images=8",
+                             "data.frequency=[0.05,0.07]"])
+    prepared = prepare(cfg["data"])
+    default = prepare(config.load(None, ["data.name=gratings", "data.resolution=8", "data.train_images=64",
+                                                  "data.test_images=8"])["data"])
+    assert not torch.equal(prepared["train_x"], default["train_x"])

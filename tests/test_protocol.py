@@ -295,3 +295,15 @@ def test_job_settings_hold_exactly_what_a_result_depends_on():
     assert training_settings(merged(supernet, train={"lr": 0.1})) != training_settings(supernet)
     dense = study_config(cfg, "fig9", 0)  # dense evaluation is stored in the checkpoints
     assert training_settings(merged(dense, evaluate={"bn_mode": "batch"})) != training_settings(dense)
+
+
+def test_gratings_keys_change_only_a_gratings_jobs_settings():
+    """wsnas.plan.settings.data_settings: the gratings' own keys (train_images, test_images, frequency) are
+    part of a gratings job's fingerprint, and of no other dataset's, so adding them reran no digits job."""
+    def job_fingerprint(*overrides):
+        return fingerprint(training_settings(ground_truth_config(config_mod.load(None, list(overrides)), 0), True))
+
+    assert job_fingerprint("data.name=digits") == job_fingerprint("data.name=digits", "data.frequency=[0.05,0.1]",
+                                                                  "data.train_images=10")
+    assert job_fingerprint("data.name=gratings") != job_fingerprint("data.name=gratings", "data.frequency=[0.05,0.1]")
+    assert job_fingerprint("data.name=gratings") != job_fingerprint("data.name=gratings", "data.test_images=10")

@@ -32,9 +32,12 @@ INTRO = f"""\
 `config/schema.yaml` is the single source of every key, its default and its allowed values. Snakemake
 validates against it, and so does `python -m wsnas`. An unknown key or a bad value stops the run before
 any job starts, with one line naming the key. A configuration file states only what differs from the
-defaults below. Three ship in `config/`:
+defaults below. Four ship in `config/`:
 - `config/config.yaml`: the embedded demo (scikit-learn's digits, nothing downloaded), the default of
   `snakemake --cores all all`; see [The demo](demo.md);
+- `config/study.yaml`: the demo's regime with enough instances for Table 5's verdicts (10 per experiment,
+  12 per search run), `snakemake --cores all all --configfile config/study.yaml`; see
+  [Which configuration answers what](usage.md#which-configuration-answers-what);
 - `config/paper.yaml`: the paper's settings (CIFAR-10, Zhang et al. 2020, Appendix A.1, and the authors'
   code where the paper is silent; see [Protocol](protocol.md)), for a GPU cluster: the SLURM profile selects
   it (`snakemake --profile slurm all_tables`);

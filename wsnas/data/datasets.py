@@ -137,7 +137,8 @@ def prepare(data_cfg: dict) -> dict:
         train_f, test_f = train_x.float() / 255, test_x.float() / 255
     elif data_cfg["name"] == "gratings":
         train_f, train_y, test_f, test_y = gratings_split(
-            data_cfg["resolution"], data_cfg["train_images"], data_cfg["test_images"], data_cfg["split_seed"]
+            data_cfg["resolution"], data_cfg["train_images"], data_cfg["test_images"], data_cfg["split_seed"],
+            tuple(data_cfg["frequency"]),
         )
         raw_train = train_f
     else:

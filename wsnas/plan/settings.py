@@ -24,13 +24,17 @@ PROTOCOL_CHANGES = {1: "cell preprocessing BN with affine parameters, before the
 
 TRAIN_SPEED_KEYS = ("device", "threads", "channels_last", "stacked", "compile")
 DATA_LOCATION_KEYS = ("root", "verify_checksums")
+#: Keys only the procedural gratings read (wsnas.data.gratings); other datasets ignore them.
+GRATINGS_KEYS = ("train_images", "test_images", "frequency")
 _SHARING_KEYS = {"full": (), "group": ("groups", "grouping", "grouping_seed", "copy_init"),
                  "prefix": ("prefix_cells", "copy_init"), "standalone": ("copy_init",)}
 
 
 def data_settings(data: dict) -> dict:
-    """The dataset and its augmentation (the prepared file is checked by checksum, not by folder)."""
-    return {k: v for k, v in data.items() if k not in DATA_LOCATION_KEYS}
+    """The dataset and its augmentation (the prepared file is checked by checksum, not by folder); the
+    gratings' own keys only for the gratings, so adding them changed no other dataset's settings."""
+    ignored = DATA_LOCATION_KEYS + (() if data["name"] == "gratings" else GRATINGS_KEYS)
+    return {k: v for k, v in data.items() if k not in ignored}
 
 
 def sharing_settings(sharing: dict) -> dict:
