@@ -4,12 +4,11 @@
 
 Trains a fixed, spread subset of the children alone under the configuration (plus overrides), with the
 ground truth's schedule, once per seed, and prints one JSON line: the seed-to-seed Kendall tau of their final
-accuracies, the same without child 111 (the all-max-pool child, which any task separates), the seed noise
+accuracies, the same without child 111 (the child every measured setting sets apart), the seed noise
 (the standard deviation of one seed's accuracy around the child's mean) and the child signal (the standard
 deviation of the children's true means, the seed noise taken out), with and without child 111. A ground
 truth ranks by more than noise when the signal is several times the noise across the whole range, not only
-at child 111: docs/calibration.md
-holds the settings measured so far. A probe costs ``children x seeds`` standalone trainings (about 1/4 of a
+at child 111; docs/log.md (2026-12-03) holds the settings measured so far. A probe costs ``children x seeds`` standalone trainings (about 1/4 of a
 two-seed ground truth with the default 16).
 """
 
