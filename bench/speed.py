@@ -2,13 +2,15 @@
 standalone, stacked, supernet training (single path, compiled, and every timing each method declares,
 ``wsnas.methods.<name>``) and all-64 evaluation, measured side by side in one run.
 
-    python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--json bench/out/speed-<device>.json]
+    python -m bench [--size small|paper|demo] [--device auto|cpu|cuda] [--compile] [--costly] [--json bench/out/speed-<device>.json]
 
 ``naive`` is the plain path: NCHW, fp32, one network at a time, one child at a time in evaluation.
 ``fast`` is what ``auto`` settings choose on this device (channels_last; bf16 autocast on CUDA; stacked
 training where ``auto`` picks it; the shared-computation cache in evaluation). Every case uses the paper network
-(stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256). ``small`` runs in a few minutes on
-2 CPU cores; ``paper`` uses more steps, K = 64 stacked children and the 10k-image test set (for GPUs).
+(stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256). ``small`` runs in about 4 minutes on
+2 CPU cores and leaves out the costly timings (DARTS second order and amended: Hessian products, minutes per
+step there) unless ``--costly``; ``paper`` times them all with more steps, K = 64 stacked children and the
+10k-image test set (for GPUs). ``smoke`` (the tests) runs every case on a tiny network in batches of 32.
 ``--compile`` (default on CUDA) adds supernet training with ``train.compile=on`` against eager. The JSON's
 ``rates`` feed ``python -m bench.projection`` (device-hours per target of the DAG).
 """
@@ -38,10 +40,14 @@ from wsnas.training.stacked import train_epoch_stacked
 from wsnas.training.loop import Loop
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZES = {  # steps per timed training case, K stacked children, test images for evaluation
-    "small": {"steps": 2, "stack": 4, "eval_images": 192, "supernet_steps": 6},
-    "paper": {"steps": 20, "stack": 64, "eval_images": 10_000, "supernet_steps": 60},
-    "smoke": {"steps": 1, "stack": 2, "eval_images": 8, "supernet_steps": 1},  # tests only
+PAPER_NETWORK = {"model": [], "batch": 256}  # the defaults: stem 48, 2 stem convolutions, 16 channels, 4 cells
+TINY_NETWORK = {"model": ["model.stem_channels=8", "model.stem_convs=1", "model.cell_channels=4", "model.num_cells=2"],
+                "batch": 32}
+SIZES = {  # steps per timed training case, K stacked children, test images for evaluation, the network and batch,
+    # whether the costly timings (``Timing.costly``) run
+    "small": {"steps": 2, "stack": 4, "eval_images": 192, "supernet_steps": 6, **PAPER_NETWORK, "costly": False},
+    "paper": {"steps": 20, "stack": 64, "eval_images": 10_000, "supernet_steps": 60, **PAPER_NETWORK, "costly": True},
+    "smoke": {"steps": 1, "stack": 2, "eval_images": 8, "supernet_steps": 1, **TINY_NETWORK, "costly": True},  # tests only
 }
 #: Dense peak TFLOP/s of known accelerators (vendor figures), for MFU against the datasheet as well.
 PEAK_TFLOPS = {"H100": {"bf16": 989.0, "tf32": 494.7}, "H200": {"bf16": 989.0, "tf32": 494.7},
@@ -155,14 +161,16 @@ def eval_rate(cfg, data, shared, device):
     return len(CHILD_IDS) * n / seconds
 
 
-def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
+def run(size: str, device_name: str, compiled: bool | None = None, costly: bool | None = None) -> dict:
+    """Every case at ``size``; ``costly``: also the costly timings (default: the size's choice)."""
     device = resolve_device(device_name)
     compiled = device.type == "cuda" if compiled is None else compiled
     s = SIZES[size]
-    batch = 256
+    costly = s["costly"] if costly is None else costly
+    batch = s["batch"]
     prepared = random_cifar_like(s["steps"] * batch, s["eval_images"])
-    base = ["data.name=cifar10", f"train.batch_size={batch}", "train.epochs=200", f"train.device={device.type}",
-            "evaluate.batch_size=1000"]
+    base = [*s["model"], "data.name=cifar10", f"train.batch_size={batch}", "train.epochs=200",
+            f"train.device={device.type}", "evaluate.batch_size=1000"]
     naive_cfg = config.load(None, [*base, "train.precision=fp32", "evaluate.precision=fp32", "train.channels_last=off"])
     fast_cfg = config.load(None, base)
     precision = resolved_precision("auto", device)
@@ -219,9 +227,12 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
              train_flops, "train.compile=on, after a compiling epoch; both with the fast settings")
     # every timing each method declares (wsnas.methods.<name>: DECLARATION.timings), against single path with the
     # same train keys or against another timing of the method
-    single_path, timings = {}, {}
+    single_path, timings, left_out = {}, {}, []
     for declaration in declarations().values():
         for timing in declaration.timings:
+            if timing.costly and not costly:
+                left_out.append(timing.label)
+                continue
             cfg = merged(fast_cfg, train=timing.train, method={"name": declaration.name, **timing.options})
             key = repr(sorted(timing.train.items()))
             if timing.against == "single path" and key not in single_path:
@@ -241,6 +252,7 @@ def run(size: str, device_name: str, compiled: bool | None = None) -> dict:
                       lambda: eval_rate(fast_cfg, fast, True, device), sum(flops) / len(flops),
                       "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
     result["cases"] = cases
+    result["costly_left_out"] = left_out
     # Rates of the fast paths, for projecting the pipeline's hours (python -m bench.projection).
     set_tf32(precision, device)
     result["rates"] = {"supernet_train": supernet["fast"], "standalone_train": chosen,
@@ -283,6 +295,8 @@ def report(result) -> str:
                      f"{pct(c['naive_gflops'])} | {pct(c['fast_gflops'])} | {c['note']} |")
         if peak:
             c["fast_mfu_datasheet"] = c["fast_gflops"] / (peak * 1e3)
+    if result.get("costly_left_out"):
+        lines.append(f"\nleft out (costly; --costly times them): {'; '.join(result['costly_left_out'])}")
     if peak:
         lines.append(f"\nMFU against the datasheet peak ({peak:.0f} TFLOP/s {result['fast_precision']}): " + ", ".join(
             f"{c['case']} {100 * c['fast_mfu_datasheet']:.2f}%" for c in result["cases"]))
@@ -299,6 +313,8 @@ def main(argv=None):
     parser.add_argument("--json", type=Path, help="default: bench/out/speed-<cpu|cuda>.json")
     parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
                         help="also time train.compile=on against eager (default: on CUDA only)")
+    parser.add_argument("--costly", action=argparse.BooleanOptionalAction, default=None,
+                        help="also the costly timings, DARTS second order and amended (default: at the paper and smoke sizes)")
     args = parser.parse_args(argv)
     if args.size == "demo":
         from bench import demo_speed
@@ -309,7 +325,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     size = args.size or ("paper" if device.type == "cuda" else "small")
-    result = run(size, args.device, args.compile)
+    result = run(size, args.device, args.compile, args.costly)
     text = report(result)
     print(text)
     out = args.json or ROOT / "bench" / "out" / f"speed-{device.type}.json"

@@ -17,7 +17,8 @@ rule train_supernet:
 
 
 rule evaluate_subnets:
-    """Every child's score at every checkpointed epoch, ranked by the method that trained the supernet."""
+    """Every child's score at each ranked epoch (analysis.rank_every, and the last analysis.last_epochs),
+    ranked by the method that trained the supernet."""
     input:
         data=DATA,
         manifest="results/supernet/{experiment}/{instance}/manifest.json",
@@ -25,6 +26,8 @@ rule evaluate_subnets:
         "results/supernet/{experiment}/{instance}/accuracy.csv",
     params:
         **evaluation_params(supernet_config),
+        every=config["analysis"]["rank_every"],
+        last=config["analysis"]["last_epochs"],
     log:
         "results/logs/evaluate_subnets/{experiment}/{instance}.log",
     priority: FIRST_TABLES_PRIORITY

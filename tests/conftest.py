@@ -1,7 +1,9 @@
+import shutil
+
 import pytest
 import torch
 
-from tests.helpers import tiny_config
+from tests.helpers import FIRST_TABLES, snakemake, tiny_config
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData
 
@@ -36,3 +38,22 @@ def double_data(tiny_cfg, tiny_prepared):
         setattr(data, name, getattr(data, name).double())
     yield data
     torch.set_default_dtype(torch.float32)
+
+
+@pytest.fixture(scope="session")
+def first_tables(tmp_path_factory):
+    """``FIRST_TABLES`` built by Snakemake on config/test.yaml: what the SLURM run is compared with, and
+    where the whole-DAG run starts (read only: copy it to build more)."""
+    work = tmp_path_factory.mktemp("first_tables")
+    snakemake(work, *FIRST_TABLES)
+    return work
+
+
+@pytest.fixture(scope="session")
+def demo_run(first_tables, tmp_path_factory):
+    """The whole DAG (``all``) on config/test.yaml: a copy of ``first_tables`` (mtimes and Snakemake's
+    records kept, so none of its jobs reruns) built on to the end."""
+    workdir = tmp_path_factory.mktemp("dag") / "run"
+    shutil.copytree(first_tables, workdir, symlinks=True)
+    snakemake(workdir, "all")
+    return workdir

@@ -22,6 +22,10 @@ TEST_CONFIG = ROOT / "config" / "test.yaml"
 COSTED_RULES = {"train_supernet", "evaluate_subnets", "train_ground_truth", "train_study", "finetune", "train_search",
                 "evaluate_search", "retrain_child"}
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+#: Tables 1-2 and Figures 2-3: every training rule kind of the core DAG (supernets, their evaluation, the
+#: ground truth) and the local rules that read them.
+FIRST_TABLES = ("reports/tables/table1_stability.csv", "reports/tables/table2_ground_truth.csv",
+                "reports/figures/fig2_stau_per_epoch.pdf", "reports/figures/fig3_rank_distribution.pdf")
 #: The environment of a ``python -m wsnas`` subprocess: the checkout's package first.
 CLI_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 

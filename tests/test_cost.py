@@ -30,7 +30,7 @@ def test_plan_imports_no_torch():
     assert out.returncode == 0, out.stderr[-2000:]
 
 
-def test_digits_sizes_match_the_prepared_dataset():
+def test_demo_sizes_match_the_prepared_dataset():
     cfg = config.load(ROOT / "config" / "config.yaml", [])
     prepared = prepare(cfg["data"])
     assert split_sizes(cfg["data"]) == (len(prepared["train_y"]), len(prepared["test_y"]))
@@ -46,9 +46,9 @@ def test_snakemake_plans_the_paper_jobs_counted_by_hand(paper):
     groups = (5 * 2 + 2) * 10  # m = 2..32 under 2 groupings, m = 1 and m = 64 once; 10 instances
     prefix = 5 * 2 * 10  # k = 0..4 shared cells x 200 and 2000 epochs; 10 instances
     dense = 1 + 1 + 1 + 3 + 3 + 1  # fig5a, fig5b, fig7, fig8 (2 x 3 instances), fig9
-    # baselines uniform and sequential, DI-NAS and 5 arms, PA&DA and 5 arms, DARTS' 3 variants and 4 more etas,
-    # DCNAS and 3 controls; 10 instances each
-    searches = (2 + 6 + 6 + 7 + 4) * 10
+    # baselines uniform, sequential and at momentum 0; DI-NAS and 7 arms (2 at momentum 0); PA&DA and 10 arms
+    # (the max-pool control, 4 of Table 4); DARTS' 3 variants and 4 more etas; DCNAS and 4 controls; 10 instances each
+    searches = (3 + 8 + 11 + 7 + 5) * 10
     assert cost.rule_counts(targets["all"]) == {
         "train_supernet": supernets, "evaluate_subnets": supernets, "train_ground_truth": ground_truth,
         "train_study": groups + prefix + dense, "finetune": 2, "train_search": searches, "evaluate_search": 3 * searches}
@@ -74,6 +74,9 @@ def test_work_of_jobs_follows_the_config(paper):
     # one supernet instance: 200 epochs of the 50k training images; its evaluation: 64 children x 10k x 200 epochs
     assert jobs[("train_supernet", "seeds", "0")].supernet == 200 * 50_000
     assert jobs[("evaluate_subnets", "seeds", "0")].eval == {64: 200 * 64 * 10_000}
+    # ranking every 10th epoch and the last 10 (analysis.rank_every): 20 + 9 of the 200 epochs
+    sparse = cost.jobs(config.merged(paper, analysis={"rank_every": 10}))
+    assert sparse[("evaluate_subnets", "seeds", "0")].eval == {64: 29 * 64 * 10_000}
     # one ground-truth chunk: 16 children, each trained 200 epochs and evaluated after each
     gt = jobs[("train_ground_truth", "0", "0")]
     assert gt.standalone == 16 * 200 * 50_000 and gt.eval == {1: 16 * 200 * 10_000}

@@ -4,6 +4,7 @@ choose what they should, evaluation routes every child through its own copies, a
 phase change is identical. The tests follow ../shared/specs/dcnas.md, Sec. 5 (U1-U7, U9, U10)."""
 
 import copy
+import math
 import shutil
 
 import numpy as np
@@ -17,8 +18,9 @@ from wsnas.core.copies import PARAMETRIC, UNASSIGNED, frozen_bn_statistics, user
 from wsnas.core.space import CHILD_IDS, CHILD_INDEX
 from wsnas.data.device_data import DeviceData
 from wsnas.errors import WsnasError
-from wsnas.methods.dcnas.trainer import (DCNAS, FINETUNE, PAIRS, TRAIN, WARMUP, Schedule, balanced_split, best_assignment,
-                                 kmeans)
+from wsnas.methods.dcnas.trainer import (DCNAS, FINETUNE, PAIRS, TRAIN, WARMUP, Schedule, adjusted_rand,
+                                         add_cross_term, balanced_split, best_assignment, cross_factor, features,
+                                         kmeans, matching_degree, meta_reach, meta_sgd_step)
 from wsnas.plan.runs import single_path_config
 from wsnas.training.evaluate import evaluate_children
 from wsnas.training.loop import Loop
@@ -332,3 +334,137 @@ def test_switches_and_three_copies_train(tiny_data):
     assert frame.groupby(["slot", "op"])["copy"].nunique().max() >= 2
     assert all(np.isfinite(v) for r in loop.history for k, v in r.items() if k.startswith("dcnas_lambda"))
     assert sum(r["dcnas_meta_steps"] for r in loop.history) == 12
+
+
+def test_adjusted_rand_index_by_hand():
+    """The agreement the diagnostics record: 1 for the same partition under other labels (and for two single
+    clusters), the hand value for a 4/4 split against a 2/6 one, negative for a crossing split."""
+    assert adjusted_rand([0, 0, 1, 1], [1, 1, 0, 0]) == 1.0 and adjusted_rand([0] * 5, [3] * 5) == 1.0
+    # pairs: both 2 (the contingency [[2, 2], [0, 4]] gives 1 + 1 + 6 = 8), rows 6 + 6, columns 1 + 15, of 28
+    expected = (8 - 12 * 16 / 28) / ((12 + 16) / 2 - 12 * 16 / 28)
+    assert adjusted_rand([0, 0, 0, 0, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1, 1]) == pytest.approx(expected, abs=1e-12)
+    assert adjusted_rand([0, 0, 1, 1], [0, 1, 0, 1]) == pytest.approx(-0.5)
+
+
+def _learn_known_groups(seed: int, meta_lr: float, meta_clip: float, steps: int = 300):
+    """A constructed slot whose right sharing is known. Its 16 users' slot inputs (4 samples x 4 channels x 4 x 4,
+    D = 256) are a shared batch plus each child's own offset, and group B's (8 of them) also a known offset
+    ``delta`` (a quarter of the children's own spread, so a random projection hardly sees it). The slot's operation
+    is a linear map W of the input; every child's targets are W*'s output, except that group B's are off by a
+    fixed residual: at W = W* group A's gradients vanish and group B's are large, so B's gradient added to an A
+    child (Eq. 8) can only raise A's loss after the step (Eq. 9), A's added to a B child does nothing. The right
+    sharing: A apart from B. The copy W stays at W* (the Eq. 8 step is the look-ahead only), while the slot's meta
+    network learns by Eq. 12 (the method's own functions: Eq. 11, the cross term, the hypergradient, the clip and
+    step) on ``steps`` random pairs. Returns (ARI of the learned clustering with the groups, ARI of the untrained
+    one's, the learned weights' relative change)."""
+    g = torch.Generator().manual_seed(seed)
+    S, C, H = 4, 4, 4
+    D, d = C * H * H, S * C * H * H
+    groups = torch.tensor([0] * 8 + [1] * 8)[torch.randperm(16, generator=g)]
+    delta = torch.randn(S, D, generator=g)
+    inputs = (torch.randn(S, D, generator=g) + torch.randn(16, S, D, generator=g)
+              + groups[:, None, None] * 0.25 * math.sqrt(d) * delta / delta.norm())
+    w_star = torch.randn(D, generator=g) / math.sqrt(D)
+    targets = inputs @ w_star + 3.0 * groups[:, None] * torch.randn(16, S, generator=g)
+    lr = 0.5 / max(float(torch.linalg.eigvalsh(x.T @ x / S)[-1]) for x in inputs)  # half the stable step
+
+    def grad(child, weight):
+        weight = weight.detach().requires_grad_()
+        return torch.autograd.grad(0.5 * ((inputs[child] @ weight - targets[child]) ** 2).mean(), weight)[0]
+
+    bound = 1 / math.sqrt(d)  # nn.Linear's initialisation, as the trainer's meta networks
+    w0, b0 = (torch.rand(d, generator=g) * 2 - 1) * bound, (torch.rand((), generator=g) * 2 - 1) * bound
+    w, b = w0.clone(), b0.clone()
+    copy_ = torch.nn.Parameter(w_star.clone())
+    sgd = torch.optim.SGD([copy_], lr=lr)
+    for _ in range(steps):
+        i, j = torch.randperm(16, generator=g)[:2].tolist()
+        g_i, g_j = grad(i, copy_), grad(j, copy_)
+        phi = features(inputs[i].reshape(S, C, H, H), inputs[j].reshape(S, C, H, H), "slice", torch.float64)
+        lam = matching_degree(w, b, phi)
+        copy_.grad = g_i.clone()
+        add_cross_term([copy_], [g_j], cross_factor(lam, lr, "lr"))
+        sgd.step()  # W' = W - lr (g_i + lambda g_j), Eq. 8
+        meta_sgd_step(w, b, [grad(i, copy_)], [g_j], lam, phi, lr, meta_lr, meta_clip)
+        with torch.no_grad():
+            copy_.copy_(w_star)
+    every = inputs.reshape(16, S, C, H, H)
+    phi_all = features(every[:, None], every[None], "slice", torch.float64)
+    learned, untrained = (kmeans(matching_degree(ww, bb, phi_all).numpy(), 2, seed=0) for ww, bb in ((w, b), (w0, b0)))
+    return (adjusted_rand(learned, groups.numpy()), adjusted_rand(untrained, groups.numpy()),
+            float((w - w0).norm() / w0.norm()))
+
+
+def test_learned_sharing_recovers_known_groups_and_the_untrained_meta_network_does_not():
+    """The meta step size of docs/methods/dcnas.md ("The meta step size"): with the clip binding and
+    meta_lr * meta_clip * sqrt(3 D) = 3 (one update moves its pair's logit by 3 times the spread the random
+    initialisation puts on the logits), 300 updates of the meta network learn the
+    constructed slot's right sharing (group A apart from group B: adjusted Rand index >= 0.7 for every seed,
+    >= 0.85 on average), where the untrained meta network's clustering does not (<= 0.2), and its weights move
+    by about their own norm. With Cream's meta_lr 1e-4 and clip 1 the same 300 updates leave the weights near where
+    they started (under 1 %) and the learned clustering equals the untrained one (float64, 4 seeds)."""
+    torch.set_default_dtype(torch.float64)
+    try:
+        d, updates, clip = 256, 300, 1e-2
+        meta_lr = 3 / (clip * math.sqrt(3 * d))  # one update: 3 x the untrained logit spread
+        learned, untrained, change = zip(*(_learn_known_groups(seed, meta_lr, clip, updates) for seed in range(4)))
+        assert min(learned) >= 0.7 and np.mean(learned) >= 0.85, learned
+        assert max(untrained) <= 0.2, untrained
+        assert all(0.3 < c < 3 for c in change), change
+        cream = [_learn_known_groups(seed, 1e-4, 1.0, updates) for seed in range(2)]
+        assert all(a == b and c < 0.01 for a, b, c in cream), cream
+    finally:
+        torch.set_default_dtype(torch.float32)
+
+
+def test_meta_reach_and_the_sgd_step_bound():
+    """``meta_reach``: U clipped updates of lr * clip move the weights by at most U lr clip, sqrt(3) U lr clip
+    relative to nn.Linear's initial norm sqrt(1/3) (the issue's Cream bound on the demo: 5 updates, 1e-4, 1.0);
+    one ``meta_sgd_step`` with a large hypergradient moves (w, b) by exactly lr * clip."""
+    assert meta_reach(1e-4, 1.0, 5) == pytest.approx(5e-4 * math.sqrt(3)) and meta_reach(1.0, 0, 5) == math.inf
+    w, b = torch.zeros(8, dtype=torch.float64), torch.zeros((), dtype=torch.float64)
+    phi = torch.ones(8, dtype=torch.float64)
+    grads = [torch.ones(3, dtype=torch.float64)]
+    norm = meta_sgd_step(w, b, [g * 100 for g in grads], grads, torch.tensor(0.5, dtype=torch.float64), phi, 1.0,
+                         lr=0.5, clip=0.01)
+    assert float(norm) == pytest.approx(300 * 0.25 * 3)  # |dz| sqrt(8 + 1), dz = 300 / 4
+    assert float(torch.sqrt(w.square().sum() + b.square())) == pytest.approx(0.5 * 0.01, rel=1e-6)
+    assert (w > 0).all()  # the look-ahead gradient agrees with g_j: a larger lambda lowers the loss
+
+
+def test_untrained_meta_control_and_the_per_slot_records(tiny_run, tiny_data):
+    """The learned run's records give, per slot, the meta networks' relative change from their initialisation (0
+    for cell 0's first two slots, whose inputs never differ; > 0 where pairs trained them), the matching degrees'
+    spread for the trained and the untrained network, and their clusterings' adjusted Rand index, and the
+    sharing table the same numbers. At meta_lr 1 and clip 1 (the hypergradient is far below the clip) the meta
+    networks move by under 1 % and every clustering is the untrained one (the issue's symptom). The
+    untrained-meta control, at the step of docs/methods/dcnas.md (kappa = 3: meta_lr * clip * sqrt(3 D) with
+    D = 4 samples x 4 channels x 8 x 8), runs the same schedule, clusters as its untrained meta networks do,
+    and records that its trained ones would have clustered otherwise."""
+    cfg, data, loop, _ = tiny_run
+    method, last = loop.method, loop.history[-1]
+    change = method.meta_change()
+    for slot in range(6):
+        assert last[f"dcnas_meta_change_{slot}"] == pytest.approx(float(change[slot].mean()))
+        assert 0 <= last[f"dcnas_spread_{slot}"] < 0.5 and -0.5 <= last[f"dcnas_ari_untrained_{slot}"] <= 1
+    assert last["dcnas_meta_change_0"] == last["dcnas_meta_change_1"] == 0 and last["dcnas_spread_0"] == 0
+    assert 0 < min(last[f"dcnas_meta_change_{slot}"] for slot in range(2, 6)) < 0.01
+    assert last["dcnas_meta_reach"] == pytest.approx(2 / 3 * 1.0 * 1.0 * math.sqrt(3))  # T = 2 pair steps, tau 1
+    assert [last[f"dcnas_ari_untrained_{slot}"] for slot in range(2, 6)] == [1.0] * 4
+    assert last["dcnas_ari_untrained"] == 1.0 and np.isnan(loop.history[0]["dcnas_ari_untrained_5"])
+    frame = method.sharing_table()
+    row = frame[(frame["slot"] == 4) & (frame["op"] == "sep_conv_5x5")].iloc[0]
+    assert row["ari_untrained"] == float(method.diagnostics[4, 1, 3]) and row["meta_change"] == float(change[4, 1])
+    assert (frame["cluster"] == frame["cluster_untrained"]).all()
+    clip = 1e-4
+    control = Loop(_cfg(meta_lr=3 / (clip * math.sqrt(3 * 4 * 4 * 64)), meta_clip=clip, assign="untrained_meta"),
+                   tiny_data, None)
+    for _ in range(3):
+        control.train_epoch()
+    c, record = control.method, control.history[-1]
+    assert torch.equal(c.clusters, c.untrained_clusters) and (c.clusters >= 0).all()
+    assert torch.equal(c.meta_w0, method.meta_w0)  # the same initial meta networks (train.init_seed)
+    assert min(record[f"dcnas_meta_change_{slot}"] for slot in range(2, 6)) > 0.01
+    assert record["dcnas_ari_untrained"] < 1 and record["dcnas_meta_reach"] == pytest.approx(2 / 3 * 3 / math.sqrt(1024))
+    with pytest.raises(WsnasError, match="method.assign"):
+        DCNAS(_cfg(assign="untrained"), tiny_data, range(64))

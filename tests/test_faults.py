@@ -1,6 +1,8 @@
 """Faults through the pipeline (Snakemake on config/test.yaml): nothing finished is lost and the final
 results are right."""
 
+import json
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -9,15 +11,19 @@ import pandas as pd
 import pytest
 
 from tests.cifar_files import write_cifar10
-from tests.helpers import build_and_kill, command, config_file
+from tests.helpers import TEST_CONFIG, assert_same_state, build_and_kill, command, config_file
 
 pytestmark = pytest.mark.slow
-TARGETS = ["results/supernet/seeds/0/accuracy.csv", "results/ground_truth/seed0/chunk0.csv"]
+# The supernet's training job alone (its 30 checkpoints are compared, not their evaluation) and a ground-truth job
+TARGETS = ["results/supernet/seeds/0/manifest.json", "results/ground_truth/seed0/chunk0.csv"]
 
 
 def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results(tmp_path):
     """SIGKILL a train_supernet and a train_ground_truth job mid-run, truncate the supernet's newest
-    checkpoint, rerun: both resume, and the results equal an uninterrupted run's exactly."""
+    checkpoint, rerun: both resume, and the results equal an uninterrupted run's exactly (the supernet's
+    every checkpoint, timings aside; the ground truth's accuracies)."""
+    from wsnas.training.checkpoint import load_checkpoint
+
     config = config_file(tmp_path, train={"epochs": 30}, ground_truth={"epochs": 3, "chunks": 2})
     supernet = Path("results/checkpoints/supernet/seeds/0")
     ground_truth = Path("results/checkpoints/ground_truth/seed0")
@@ -40,8 +46,12 @@ def test_killed_jobs_and_a_truncated_checkpoint_still_give_bit_identical_results
     assert f"skipping checkpoint {relative / newest.name}" in log and "truncated or corrupt" in log
     assert f"resumed from {relative}/epoch_{int(newest.stem[6:]) - 1:04d}.pt" in log
     assert "resumed from" in (work / "results/logs/train_ground_truth/seed0/chunk0.log").read_text()
-    for target in TARGETS:
-        pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
+    epochs = [json.loads((run / TARGETS[0]).read_text())["files"] for run in (work, straight)]
+    assert epochs[0] == epochs[1] and len(epochs[0]) == 30
+    for name in epochs[0].values():
+        assert_same_state(load_checkpoint(folder / name), load_checkpoint(straight / relative / name), name)
+    gt = TARGETS[1]
+    pd.testing.assert_frame_equal(pd.read_csv(work / gt), pd.read_csv(straight / gt), check_exact=True)
 
 
 def test_a_killed_di_nas_search_job_resumes_bit_identically(tmp_path):
@@ -63,12 +73,12 @@ def test_a_killed_di_nas_search_job_resumes_bit_identically(tmp_path):
         pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
 
 
-def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
+def test_bad_inputs_stop_with_one_line_and_keep_finished_results(first_tables, tmp_path):
+    """On a copy of the session's first tables (tests/conftest.py), whose jobs finished."""
     work = tmp_path / "run"
-    work.mkdir()
-    config = config_file(tmp_path)
-    subprocess.run(command(work, config, "results/metrics/seeds/stability_per_epoch.csv"), check=True, capture_output=True)
-    finished = {p: p.stat().st_mtime_ns for p in (work / "results/supernet").rglob("accuracy.csv")}
+    shutil.copytree(first_tables, work, symlinks=True)
+    config = TEST_CONFIG  # the copy's own: a rewritten file orders the params' keys anew, and Snakemake reruns all
+    finished = {p: p.stat().st_mtime_ns for p in (work / "results/supernet/seeds").rglob("accuracy.csv")}
     assert len(finished) == 2
 
     # a results file edited by hand into garbage
@@ -98,17 +108,16 @@ def test_bad_inputs_stop_with_one_line_and_keep_finished_results(tmp_path):
     assert out.returncode != 0 and "'train.epochs'" in out.stdout + out.stderr
 
 
-def test_failing_checkpoint_writes_leave_no_half_file(tmp_path):
+def test_failing_checkpoint_writes_leave_no_half_file(first_tables, tmp_path):
     """A full disk while checkpointing (simulated with a file-size limit: writes past 64 KB fail with EFBIG;
     a checkpoint here is about 130 KB, the config schema Snakemake copies while validating 16 KB): the job
     stops with one line, no checkpoint file exists, nothing half-written is taken as valid, and a rerun
-    with space trains correctly."""
+    with space trains correctly (as the session's uninterrupted first tables did, tests/conftest.py)."""
     import resource
 
-    config = config_file(tmp_path)
-    work, straight = tmp_path / "run", tmp_path / "straight"
+    config = TEST_CONFIG
+    work = tmp_path / "run"
     work.mkdir()
-    straight.mkdir()
     target = "results/supernet/seeds/0/accuracy.csv"
     subprocess.run(command(work, config, "results/data/digits.pt"), check=True, capture_output=True)
 
@@ -124,5 +133,4 @@ def test_failing_checkpoint_writes_leave_no_half_file(tmp_path):
     assert [p for p in folder.rglob("*") if p.is_file()] == []  # neither a checkpoint nor a temp file
     rerun = subprocess.run(command(work, config, target), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
-    subprocess.run(command(straight, config, target), check=True, capture_output=True)
-    pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(straight / target), check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_csv(work / target), pd.read_csv(first_tables / target), check_exact=True)

@@ -12,11 +12,12 @@ from scipy.stats import chisquare
 
 from tests.helpers import assert_same_state, stopped_and_resumed, tiny_config
 from wsnas.config import merged
-from wsnas.core.space import CHILD_IDS, parse_child
+from wsnas.core.space import CHILD_IDS, OPERATIONS, parse_child
 from wsnas.data.datasets import prepare
 from wsnas.data.device_data import DeviceData, Weighted
 from wsnas.errors import WsnasError
-from wsnas.methods.pada.trainer import PathSampler, epoch_scores, running_update, sample_scores, smoothed
+from wsnas.methods.pada.trainer import (PathSampler, class_scores, epoch_scores, running_update, sample_scores, smoothed,
+                                        smoothing_weight, with_parameter_free)
 from wsnas.plan.runs import single_path_config
 from wsnas.training.loop import Loop
 
@@ -170,3 +171,130 @@ def test_child_granularity_and_importance_weights_train():
         Loop(merged(cfg, method={"granularity": "edge"}), data, None)
     with pytest.raises(WsnasError, match="train.child_order"):
         Loop(merged(cfg, train={"child_order": "sequential"}), data, None)
+
+
+def _epoch_by_hand(loop, on_step=None):
+    """One epoch of ``loop`` step by step; ``on_step(loop)`` after each; returns the epoch's sample indices and
+    scores and the running norms as they stood before the epoch's end."""
+    loop.start_epoch()
+    for batch in loop.batches():
+        loop.record(loop.method.step(batch))
+        if on_step is not None:
+            on_step(loop)
+    m = loop.method
+    seen = (torch.cat(m._index), torch.cat(m._scores)) if m.sample_data else None
+    ema = m.ema.clone() if m.sample_paths else None
+    loop.end_epoch()
+    return seen, ema
+
+
+def test_max_pool_control_gives_the_parameter_free_operation_the_mean_importance():
+    """``parameter_free: mean`` keeps PA&DA but gives max-pool the mean running norm of the three parametric
+    operations: after epoch 1 of E = 3 (delta = 1/3), p equals that hand computation, so max-pool stays at
+    1/4 while the default rule, on the same run, starves it to (1 - delta) / 4; each epoch's record holds the
+    probability in force and each operation's share of the edge draws, counted here from the children
+    trained. The control needs ``granularity: op``."""
+    cfg, data = _tiny(epochs=3, data=False)
+    ps = {}
+    for rule in ("mean", "zero"):
+        loop = Loop(merged(cfg, method={"parameter_free": rule}), data, None)
+        children = [[], []]
+        for epoch in range(2):
+            _, ema = _epoch_by_hand(loop, lambda lp, e=epoch: children[e].append(lp._last_child))
+        importance = ema.double().clone()
+        if rule == "mean":
+            importance[0] = importance[1:].mean()
+        assert importance[1:].min() > 0
+        expected = importance / importance.sum() / 3 + (1 - 1 / 3) / 4
+        ps[rule] = loop.method.path_sampler.p
+        assert torch.allclose(ps[rule], expected, rtol=1e-6, atol=0)
+        for record, trained in zip(loop.history, children):
+            counts = np.bincount([k for c in trained for k in parse_child(CHILD_IDS[c])], minlength=4)
+            assert [record[f"pada_drawn_{op}"] for op in OPERATIONS] == pytest.approx(counts / counts.sum())
+            assert record["pada_p_max_pool_3x3"] == 0.25  # epochs 0 and 1: uniform paths
+    assert float(ps["mean"][0]) == pytest.approx(0.25, abs=1e-12) and float(ps["zero"][0]) == pytest.approx(2 / 12)
+    assert float(ps["mean"][1:].sum()) == pytest.approx(0.75) and float(ps["mean"][1:].max() - ps["mean"][1:].min()) > 1e-4
+    # the mean rule alone: a zero max-pool entry replaced, the other entries untouched
+    ema, free = torch.tensor([0.0, 1.0, 2.0, 6.0]), torch.tensor([True, False, False, False])
+    assert with_parameter_free(ema, free, "mean").tolist() == [3.0, 1.0, 2.0, 6.0]
+    assert with_parameter_free(ema, free, "zero") is ema
+    with pytest.raises(WsnasError, match="method.parameter_free"):
+        Loop(merged(cfg, method={"parameter_free": "mean", "granularity": "child"}), data, None)
+
+
+def test_table4_schedules_give_the_papers_values():
+    """Table 4's styles and frequencies: the smoothing weight at the end of epoch e is e / E increasing and
+    1 - e / E decreasing (E = 5, S steps an epoch; the last epoch trains with 3/5 and 2/5), halfway through
+    an epoch the per-step weight lies halfway between; ``zero`` is 0 throughout. A real decreasing run:
+    epoch 1 trains on pure importance (delta = tau = 1), so max-pool (no weights) gets probability 0 and is
+    never drawn, and q is s / sum(s) exactly."""
+    assert [smoothing_weight("increasing", x) for x in (0.0, 0.25, 1.0)] == [0.0, 0.25, 1.0]
+    assert [smoothing_weight("decreasing", x) for x in (0.0, 0.25, 1.0)] == [1.0, 0.75, 0.0]
+    assert smoothing_weight("zero", 0.6) == 0.0
+    cfg, data = _tiny(epochs=5)
+    S = data.steps_per_epoch(cfg["train"]["batch_size"])
+    up, down = (Loop(merged(cfg, method={"schedule": s}), data, None).method for s in ("increasing", "decreasing"))
+    assert [up.mix(e * S) for e in range(1, 6)] == pytest.approx([0, 0.2, 0.4, 0.6, 0.8])
+    assert [down.mix(e * S) for e in range(1, 6)] == pytest.approx([1, 0.8, 0.6, 0.4, 0.2])
+    half = S // 2
+    assert up.mix(2 * S + half) == pytest.approx(0.2 + 0.2 * half / S) and down.mix(S + half) == pytest.approx(1 - 0.2 * half / S)
+    loop = Loop(merged(cfg, train={"epochs": 3}, method={"schedule": "decreasing"}), data, None)
+    (index, scores), ema = _epoch_by_hand(loop)
+    m = loop.method
+    p = m.path_sampler.p
+    assert torch.allclose(p, ema.double() / ema.sum(), rtol=1e-6) and float(p[0]) == 0.0
+    s = np.zeros(len(data.train_y))
+    s[index.numpy()] = scores.numpy()  # epoch 0 is a permutation: each sample scored once
+    assert np.allclose(m.q.numpy(), s / s.sum(), rtol=1e-12, atol=0)
+    _epoch_by_hand(loop)
+    assert loop.history[1]["pada_drawn_max_pool_3x3"] == 0.0 and loop.history[1]["pada_p_max_pool_3x3"] == 0.0
+    assert loop.history[1]["pada_data_entropy"] < 1.0
+
+
+def test_per_step_updates_follow_the_running_norms_at_every_step(tmp_path):
+    """``path_update: step`` (Table 4's PS): epoch 0 draws uniformly until its last step; from then on, after
+    every step, p = smoothed(running norms, delta at that step), with delta passing e / E at each epoch's end;
+    the running norms are not reset at the epoch start; the record holds the mean of the distributions in
+    force at the epoch's draws; a run resumed after epoch 1 ends as one that never stopped."""
+    cfg, data = _tiny(epochs=2, data=False, path_update="step")
+    S, E = data.steps_per_epoch(cfg["train"]["batch_size"]), 2
+    loop = Loop(cfg, data, None)
+    seen = []  # (steps done, running norms, p after the step)
+    watch = lambda lp: seen.append((lp.step, lp.method.ema.clone(), lp.method.path_sampler.p.clone()))
+    _epoch_by_hand(loop, watch)
+    after_epoch0 = loop.method.ema.clone()
+    loop.start_epoch()
+    assert torch.equal(loop.method.ema, after_epoch0)  # carried, not reset
+    for batch in loop.batches():
+        loop.record(loop.method.step(batch))
+        watch(loop)
+    loop.end_epoch()
+    uniform = torch.full((4,), 0.25, dtype=torch.float64)
+    for u, ema, p in seen:
+        expected = smoothed(ema, (u - S) / (E * S)) if u >= S else uniform
+        assert torch.allclose(p, expected, rtol=1e-12, atol=0), u
+    assert seen[S - 1][2].tolist() == [0.25] * 4  # the update after epoch 0's last step has delta 0
+    assert len({tuple(p.tolist()) for _, _, p in seen[S:]}) == S and float(seen[-1][2][0]) < 0.25
+    in_force = torch.stack([p for _, _, p in seen[S - 1:-1]]).mean(0)  # the p each draw of epoch 1 used
+    assert [loop.history[1][f"pada_p_{op}"] for op in OPERATIONS] == pytest.approx(in_force.tolist(), rel=1e-12)
+    whole = Loop(cfg, data, tmp_path / "whole").run()
+    resumed = stopped_and_resumed(cfg, data, tmp_path / "split", 1)
+    assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
+    assert torch.equal(whole.method.path_sampler.p, loop.method.path_sampler.p)
+
+
+def test_class_level_data_sampling_gives_each_sample_its_class_mean():
+    """Table 4's class granularity: every sample's score is the mean score of its class's seen samples, so
+    with tau = 1 (the decreasing schedule after epoch 0) q_i = mean(y_i) / sum_j mean(y_j), equal within a
+    class, computed here by hand from the epoch's recorded scores."""
+    cfg, data = _tiny(epochs=3, paths=False, schedule="decreasing", data_granularity="class")
+    loop = Loop(cfg, data, None)
+    (index, scores), _ = _epoch_by_hand(loop)
+    y = data.train_y.numpy()
+    s = np.zeros(len(y))
+    s[index.numpy()] = scores.numpy()
+    mean = np.array([s[y == c].mean() for c in range(data.classes)])  # all seen in epoch 0's permutation
+    q = loop.method.q.numpy()
+    assert np.allclose(q, mean[y] / mean[y].sum(), rtol=1e-12, atol=0)
+    assert len(np.unique(q)) == len(np.unique(y)) > 1
+    assert class_scores(torch.tensor([1.0, 0.0, 3.0, 4.0]), torch.tensor([0, 0, 0, 1]), 3).tolist() == [2.0, 2.0, 2.0, 4.0]

@@ -1,4 +1,5 @@
-"""Real Snakemake runs of the DAG on config/test.yaml, in temporary working directories."""
+"""Real Snakemake runs of the DAG on config/test.yaml, in temporary working directories (``demo_run``, the
+whole DAG: tests/conftest.py)."""
 
 import os
 import re
@@ -16,13 +17,6 @@ from wsnas.reporting import paper
 from wsnas.reporting.tables import read_long
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("dag")
-    snakemake(workdir, "all")
-    return workdir
 
 
 def test_whole_dag_builds_tables_and_figures(demo_run):
@@ -182,7 +176,7 @@ def test_killed_run_resumes_without_redoing_finished_jobs(tmp_path):
     config = config_file(tmp_path, "long.yaml", train={"epochs": 12})
     work = tmp_path / "run"
     work.mkdir()
-    target = "results/supernet/seeds/0/accuracy.csv"
+    target = "results/supernet/seeds/0/manifest.json"  # the training job alone: its evaluation resumes nothing
     cmd = command(work, config, target, cores=1)
     # A shell's background job inherits SIGINT as ignored, and Python then never installs its Ctrl-C
     # handler: restore the default so that the test behaves the same however pytest was started.

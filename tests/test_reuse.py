@@ -80,13 +80,13 @@ def test_cost_counts_only_the_epochs_a_study_trains_itself():
     assert scratch.standalone == 64 * 2 * n_train
 
 
-@pytest.mark.slow  # the ground truth of one seed, the m = 64 run twice and a supernet (about a minute)
-def test_a_study_started_from_shared_checkpoints_equals_training_it_from_scratch(tmp_path):
+@pytest.mark.slow  # the whole-DAG run (shared with tests/test_pipeline.py), then the m = 64 and fig5a runs from scratch
+def test_a_study_started_from_shared_checkpoints_equals_training_it_from_scratch(demo_run, tmp_path):
+    """The whole-DAG run's m = 64 and fig5a study jobs started from the ground truth's and the supernet's
+    checkpoints; trained here from scratch, they give the same tables."""
     from wsnas.jobs import training
 
-    work = tmp_path / "work"
-    work.mkdir()
-    snakemake(work, "--cores", "1", "results/studies/group-m64/0/dense.csv", "results/studies/fig5a/0/dense.csv")
+    work = demo_run
     log = (work / "results/logs/train_study/group-m64/0.log").read_text()
     assert log.count("epochs 1-1 trained by another job") == 64, log[-2000:]
     assert "epochs 1-2 trained by another job" in (work / "results/logs/train_study/fig5a/0.log").read_text()

@@ -8,10 +8,12 @@ import pandas as pd
 import pytest
 
 from tests.helpers import tiny_config
+from wsnas import config as wsnas_config
 from wsnas.config import merged
 from wsnas.errors import WsnasError
 from wsnas.jobs import reports
 from wsnas.plan import cost
+from wsnas.plan.settings import checkpoint_folder, training_settings
 from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, search_config, search_runs
 from wsnas.reporting import metrics, stats
 from wsnas.reporting.results import CHILDREN
@@ -55,6 +57,54 @@ def test_instances_of_every_run_share_their_seeds_and_only_the_method_differs():
     figures = {figure.name: runs for figure, runs in method_figures(cfg)}
     assert figures == {"di_nas_disturbance": ["baseline", "di_nas", "control"], "di_nas_collapse": ["di_nas", "control"],
                        "pada_probabilities": ["pada"]}
+
+
+def test_a_run_may_set_its_own_momentum_and_weight_decay():
+    """``searches.<run>.momentum`` and ``weight_decay`` (DI-NAS's exact protection needs both 0) go into that
+    run's training config, so its checkpoints are its own; runs that leave them null keep the train
+    section's values."""
+    cfg = merged(config(), train={"momentum": 0.9, "weight_decay": 1e-3})
+    m0 = {"momentum": 0.0, "weight_decay": 0.0}
+    cfg["searches"]["baseline_m0"] = _filled({"label": "baseline m0", "instances": 3, **m0})
+    cfg["searches"]["di_nas_m0"] = _filled({"label": "DI-NAS m0", "instances": 3, "method": {"name": "di_nas"}, **m0})
+    cfg["searches"]["wd_only"] = _filled({"label": "wd 0", "instances": 3, "momentum": None, "weight_decay": 0.0})
+    train = {run: search_config(cfg, run, 1)["train"] for run in cfg["searches"]}
+    for run in ("baseline_m0", "di_nas_m0"):
+        assert (train[run]["momentum"], train[run]["weight_decay"]) == (0.0, 0.0), run
+    for run in ("baseline", "di_nas", "control"):
+        assert (train[run]["momentum"], train[run]["weight_decay"]) == (0.9, 1e-3), run
+    assert (train["wd_only"]["momentum"], train["wd_only"]["weight_decay"]) == (0.9, 0.0)
+    # otherwise the same training as the baseline's: the same seeds, order and schedule
+    same = lambda t: {k: v for k, v in t.items() if k not in ("momentum", "weight_decay")}  # noqa: E731
+    assert same(train["baseline_m0"]) == same(train["baseline"]) and train["di_nas_m0"] == train["baseline_m0"]
+    folder = lambda run: checkpoint_folder("c", training_settings(search_config(cfg, run, 1)))  # noqa: E731
+    assert len({folder(run) for run in ("baseline", "baseline_m0", "di_nas", "di_nas_m0", "wd_only")}) == 5
+    # the config check accepts them; the schema knows them (null by default) and refuses a momentum above 1
+    search_runs(cfg)
+    filled = wsnas_config.load(None, ['searches={"b": {"label": "b", "momentum": 0.0}}'])["searches"]["b"]
+    assert filled["momentum"] == 0.0 and filled["weight_decay"] is None
+    with pytest.raises(WsnasError, match="momentum"):
+        wsnas_config.load(None, ['searches={"b": {"label": "b", "momentum": 1.5}}'])
+
+
+def test_a_contrast_against_another_single_path_run_is_paired_with_it():
+    """A contrast's ``against`` may be any search run, a single-path run other than the comparison's baseline
+    included (DI-NAS at momentum 0 against single path at momentum 0): it passes the config check, is
+    paired with that run instance by instance, and that run is itself compared with the baseline."""
+    cfg = config(contrasts=[{"run": "di_nas", "against": "baseline_m0"}, {"run": "di_nas", "against": "control"}])
+    cfg["searches"]["baseline_m0"] = _filled({"label": "baseline m0", "instances": 3, "momentum": 0.0})
+    search_runs(cfg)
+    gt = {"baseline": [0.1, 0.2, 0.3, 0.4, 0.5], "baseline_m0": [0.3, 0.1, 0.2, 0.6, 0.2],
+          "di_nas": [0.5, 0.4, 0.6, 0.9, 0.7], "control": [0.2, 0.2, 0.2, 0.2, 0.3]}
+    gt = {run: np.array(v) for run, v in gt.items()}
+    frame = _per_instance({(run, mode): v for run, v in gt.items() for mode in ("running", "recalibrate")})
+    out = paired.comparisons(cfg, frame).set_index(["kind", "run", "against", "ranking"])
+    versus = out.loc[("baseline", "baseline_m0", "baseline", "running")]
+    assert versus["diff"] == pytest.approx(np.mean(gt["baseline_m0"] - gt["baseline"]))
+    row = out.loc[("contrast", "di_nas", "baseline_m0", "recalibrate")]
+    assert row["n"] == 5 and row["diff"] == pytest.approx(np.mean(gt["di_nas"] - gt["baseline_m0"]))
+    assert row["p"] == pytest.approx(2 / 2**5)  # five positive differences: the exact sign-flip test's floor
+    assert len(out.loc["contrast"]) == 4 and len(out.loc["baseline"]) == 6
 
 
 def test_bad_search_runs_are_refused_in_one_line_naming_the_key():

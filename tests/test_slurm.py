@@ -12,7 +12,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.helpers import ROOT, SNAKEMAKE, TEST_CONFIG, base_config, command
+from tests.helpers import FIRST_TABLES, ROOT, SNAKEMAKE, base_config
 from wsnas.plan.runs import ground_truth_config
 
 pytestmark = [
@@ -56,18 +56,14 @@ def running_job(env, rule):
     return None
 
 
-# Tables 1-2 and Figures 2-3: every GPU rule kind of the core DAG, in about 5 minutes (the study runs of
-# Tables 3-4 go through the same train rule kinds and are covered locally by tests/test_pipeline.py).
-TARGETS = ["reports/tables/table1_stability.csv", "reports/tables/table2_ground_truth.csv",
-           "reports/figures/fig2_stau_per_epoch.pdf", "reports/figures/fig3_rank_distribution.pdf"]
-
-
-def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(cluster, tmp_path):
-    work, local = tmp_path / "slurm", tmp_path / "local"
+def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(cluster, first_tables, tmp_path):
+    """Tables 1-2 and Figures 2-3 (FIRST_TABLES): every GPU rule kind of the core DAG (the study runs of
+    Tables 3-4 go through the same train rule kinds and are covered locally by tests/test_pipeline.py); the
+    local run is the session's ``first_tables``, which the whole-DAG run starts from as well."""
+    work = tmp_path / "slurm"
     work.mkdir()
-    local.mkdir()
     proc = subprocess.Popen([*SNAKEMAKE, "--profile", "slurm", "--profile", "tests/slurm/profile",
-                             *TARGETS, "-d", str(work)], cwd=ROOT, env=cluster, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             *FIRST_TABLES, "-d", str(work)], cwd=ROOT, env=cluster, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # Preempt a ground-truth job once it has checkpointed some children: scancel, as a cluster would.
     deadline, cancelled = time.time() + 400, None
     while cancelled is None and proc.poll() is None and time.time() < deadline:
@@ -96,8 +92,7 @@ def test_pipeline_through_slurm_survives_preemption_and_matches_a_local_run(clus
     assert len(jobs["train_ground_truth"]) == 5  # 4 jobs, one of them submitted again after the preemption
     assert "experiment_metrics" not in jobs  # local rules never reach sbatch
 
-    subprocess.run(command(local, TEST_CONFIG, *TARGETS), check=True, capture_output=True)
     for name in ("table1_stability", "table2_ground_truth"):
         a = pd.read_csv(work / f"reports/tables/{name}.csv")
-        b = pd.read_csv(local / f"reports/tables/{name}.csv")
+        b = pd.read_csv(first_tables / f"reports/tables/{name}.csv")
         pd.testing.assert_frame_equal(a, b, rtol=1e-6, atol=1e-9)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
 import pytest
 import torch
 
@@ -178,3 +179,25 @@ def test_killed_training_process_resumes_bit_identical(tmp_path):
     a = ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "straight", epochs))
     b = ckpt.load_checkpoint(ckpt.epoch_path(tmp_path / "killed", epochs))
     assert_same_state(a, b)
+
+
+def test_supernet_rankings_at_every_kth_epoch_and_the_last_ones_equal_the_full_ones(tmp_path, tiny_prepared):
+    """analysis.rank_every: the sparse rankings are the full table's rows at the ranked epochs."""
+    from wsnas.data.datasets import save_prepared
+    from wsnas.jobs.training import evaluate_subnets, train_supernet
+    from wsnas.plan.runs import ranked_epochs
+
+    assert ranked_epochs(range(1, 201), 10, 10) == [*range(10, 191, 10), *range(191, 201)]
+    assert ranked_epochs(range(1, 9), 1, 2) == list(range(1, 9))
+    cfg = tiny_config("train.epochs=3")
+    data = tmp_path / "data.pt"
+    save_prepared(tiny_prepared, data)
+    train_supernet(cfg, data, tmp_path / "ckpt", manifest=tmp_path / "manifest.json")
+    tables = {}
+    for every, last in ((1, 1), (2, 1)):
+        out = tmp_path / f"accuracy_{every}.csv"
+        evaluate_subnets(cfg, data, tmp_path / "manifest.json", out, every=every, last=last)
+        tables[every] = pd.read_csv(out)
+    assert sorted(set(tables[2]["epoch"])) == [2, 3]
+    full = tables[1][tables[1]["epoch"].isin([2, 3])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(tables[2], full)

@@ -71,11 +71,13 @@ def evaluate_checkpoints(cfg: dict, data, paths: dict, output=None, threads=None
     return table
 
 
-def evaluate_subnets(cfg: dict, data, manifest, output, threads=None) -> None:
-    """Every child at every epoch a supernet's manifest lists (checksums checked)."""
+def evaluate_subnets(cfg: dict, data, manifest, output, every: int = 1, last: int = 1, threads=None) -> None:
+    """Every child at each ranked epoch (``ranked_epochs``) of a supernet's manifest (checksums checked)."""
+    from wsnas.plan.runs import ranked_epochs
     from wsnas.training import manifest as manifests
 
-    evaluate_checkpoints(cfg, data, manifests.read(manifest)["paths"], output, threads)
+    paths = manifests.read(manifest)["paths"]
+    evaluate_checkpoints(cfg, data, {e: paths[e] for e in ranked_epochs(paths, every, last)}, output, threads)
 
 
 def train_search(cfg: dict, data, checkpoints, manifest, dense, history, run: str, threads=None) -> None:

@@ -54,7 +54,8 @@ class Timing:
     """One timed training epoch of the method for the bench: ``options`` over the defaults, ``train`` keys
     over the bench's, against single path or against another timing of the method (``against``: its label).
     ``share``: the fraction of a paper run spent in this phase, when the method's step time is a mix of
-    phases (the mix is judged against ``Declaration.step_target``)."""
+    phases (the mix is judged against ``Declaration.step_target``). ``costly``: minutes per step of the paper
+    network on a CPU; ``python -m bench`` leaves it out at the small size unless ``--costly``."""
 
     label: str
     options: dict = field(default_factory=dict)
@@ -62,6 +63,7 @@ class Timing:
     against: str = "single path"
     share: float | None = None
     note: str = ""
+    costly: bool = False
 
 
 @dataclass(frozen=True)

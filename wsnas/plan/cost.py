@@ -36,7 +36,7 @@ from wsnas.data.sizes import split_sizes
 from wsnas.errors import WsnasError
 from wsnas.plan.retrain import retrain_config
 from wsnas.plan.reuse import study_networks, study_reuse
-from wsnas.plan.runs import ground_truth_config, run_config
+from wsnas.plan.runs import ground_truth_config, ranked_epochs, run_config
 from wsnas.plan.searches import evaluation_config, every_epoch, search_config
 from wsnas.plan.studies import study_config
 
@@ -80,8 +80,11 @@ def train_supernet(config: dict, experiment: str, instance: str) -> Work:
 
 
 def evaluate_subnets(config: dict, experiment: str, instance: str) -> Work:
-    work = Work()  # every child at every checkpointed epoch
-    work.add_eval(64, run_config(config, experiment, int(instance))["train"]["epochs"] * 64 * _n_test(config))
+    a = config["analysis"]  # every child at each ranked epoch
+    epochs = ranked_epochs(range(1, run_config(config, experiment, int(instance))["train"]["epochs"] + 1),
+                           a["rank_every"], a["last_epochs"])
+    work = Work()
+    work.add_eval(64, len(epochs) * 64 * _n_test(config))
     return work
 
 

@@ -26,6 +26,13 @@ def single_path_config(config: dict, **sections) -> dict:
     return out
 
 
+def ranked_epochs(epochs, every: int, last: int) -> list:
+    """The supernet epochs whose rankings are computed: every ``every``-th and each of the last ``last``
+    (``analysis.rank_every`` and ``analysis.last_epochs``; every epoch when ``every`` is 1, as the paper)."""
+    final = max(epochs)
+    return sorted(e for e in epochs if e % every == 0 or e > final - last)
+
+
 def ground_truth_config(config: dict, seed: int, chunk: int = 0) -> dict:
     """Standalone training of one seed's children (init and data-order seed = ``seed``; each network
     holds one child, so the child order plays no part; every method is ranked against the same ground

@@ -5,7 +5,8 @@ the method's own keys), trained as ``instances`` supernets that differ in every 
 child order: instance ``i`` sets all three to ``i``), so that run A's instance ``i`` and run B's instance
 ``i`` start from the same weights and, for single-path-like methods, see the same batches and child
 sequence: they differ only in the method (a method that draws its own paths or data shares the
-seeds, not the draws). This is what makes a difference between two runs a paired comparison
+seeds, not the draws) and in the SGD momentum and weight decay where a run sets its own
+(``RUN_OPTIMISER_KEYS``). This is what makes a difference between two runs a paired comparison
 (``wsnas.reporting.paired``). Each instance is
 evaluated in every mode of ``comparison.bn_modes``: the first at every epoch for the runs that need per-epoch
 rankings (the runs whose method declares ``every_epoch``, and then the baseline), the others and every other
@@ -18,6 +19,12 @@ from wsnas.config import merged
 from wsnas.errors import WsnasError
 from wsnas.methods import checked_method, declaration_of, resolved
 from wsnas.methods.declaration import Declaration
+
+
+#: Keys of a search run that replace the train section's value for that run only (null: keep it). DI-NAS's
+#: projection protects earlier inputs exactly only with momentum 0 and weight decay 0, which the optimiser
+#: applies outside it; a run at those settings has its own fingerprint and checkpoints.
+RUN_OPTIMISER_KEYS = ("momentum", "weight_decay")
 
 
 def search_runs(config: dict) -> dict[str, dict]:
@@ -64,9 +71,12 @@ def search_config(config: dict, name: str, instance: int) -> dict:
     except KeyError:
         raise WsnasError(f"search run {name!r} is not in config key 'searches'") from None
     i = int(instance)
-    out = merged(config, train={
-        "child_order": run["child_order"], "init_seed": i, "data_seed": i, "order_seed": i,
-        "epochs": run["epochs"] or config["train"]["epochs"], "dense_eval_steps": config["studies"]["window"]})
+    train = {"child_order": run["child_order"], "init_seed": i, "data_seed": i, "order_seed": i,
+             "epochs": run["epochs"] or config["train"]["epochs"], "dense_eval_steps": config["studies"]["window"]}
+    for key in RUN_OPTIMISER_KEYS:  # the run's own SGD settings (null: the train section's)
+        if run.get(key) is not None:
+            train[key] = run[key]
+    out = merged(config, train=train)
     out["method"] = dict(run["method"])  # not merged: no option of another method's may leak in
     return out
 

@@ -17,7 +17,9 @@ from itertools import combinations
 from math import comb
 
 import numpy as np
-from scipy.stats import kendalltau, rankdata
+
+# scipy.stats is imported where it is used: the Snakefile imports this module (via wsnas.reporting.tables) and
+# would otherwise pay its import, about a second, in every Snakemake invocation.
 
 
 def kendall_tau(a, b) -> float:
@@ -25,6 +27,8 @@ def kendall_tau(a, b) -> float:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"kendall_tau: lengths differ ({a.shape} vs {b.shape})")
+    from scipy.stats import kendalltau
+
     return float(kendalltau(a, b).statistic)
 
 
@@ -48,6 +52,8 @@ def gt_tau(acc, gt_acc) -> float:
 def ranks(acc) -> np.ndarray:
     """Rank of each child, 1 = highest accuracy; tied children share the mean of the ranks they span (their
     expected rank over the orderings of the tie), so ranks can be halves."""
+    from scipy.stats import rankdata
+
     return rankdata(-np.asarray(acc, dtype=float), method="average")
 
 

@@ -19,8 +19,12 @@ OP_SHORT = {"sep_conv_3x3": "sep3", "sep_conv_5x5": "sep5", "dil_conv_5x5": "dil
 
 def sharing_matrix(table: pd.DataFrame) -> pd.DataFrame:
     """(slot, operation) x 64 children: the copy each child uses (NaN where the child does not run that
-    operation on that slot's edge; -1 where the slot is not assigned yet)."""
-    table = table.assign(row=[f"c{c} {e} {OP_SHORT.get(o, o)}" for c, e, o in zip(table["cell"], table["edge"], table["op"])])
+    operation on that slot's edge; -1 where the slot is not assigned yet). Rows are named by cell, edge and
+    operation, followed, where the table has it, by the adjusted Rand index of the learned clustering with the
+    untrained meta network's (``ari_untrained``; 1: the meta network's training changed nothing)."""
+    ari = table["ari_untrained"] if "ari_untrained" in table else pd.Series(float("nan"), index=table.index)
+    table = table.assign(row=[f"c{c} {e} {OP_SHORT.get(o, o)}" + ("" if pd.isna(a) else f" ARI {a:.2f}")
+                              for c, e, o, a in zip(table["cell"], table["edge"], table["op"], ari)])
     order = list(dict.fromkeys(table.sort_values(["slot", "op"])["row"]))
     return table.pivot(index="row", columns="child", values="copy").reindex(index=order, columns=CHILDREN)
 

@@ -36,7 +36,9 @@ are one cluster, so a slot whose input is the same for every child keeps one clu
 M clusters; each cluster gets the copy that minimises the summed mean cross-entropy of its members over the
 batches (Eq. 7 on all members as representatives, as one injective assignment of clusters to copies,
 ``best_assignment``). ``assign: random`` replaces the clustering by a seeded balanced split (the paper's
-Random-Assign control, Table 3); all else runs the same way.
+Random-Assign control, Table 3); ``assign: untrained_meta`` clusters with the meta networks' initialisation
+instead of their trained weights (the meta steps still run); all else runs the same way. Every inference
+computes the trained and the untrained clustering and records how far apart they are (``DIAGNOSTICS``).
 
 M = 1 (``copies: 1``) is the Global-Sharing control: one copy, nothing to infer, no Eq. 8 pairs, every step
 the baseline's, so it trains single path's weights bit for bit.
@@ -50,7 +52,10 @@ Options (config section ``method``), the paper's values by default where it give
   slot phase under one step, or phases longer than the budget, are refused in one line;
 - ``meta_interval`` (20): tau, pair steps between meta updates (Sec. 4.1);
 - ``meta_lr`` (1e-4): eta (not given; Cream's META_LR), plain SGD; ``meta_clip`` (1.0; 0: none): the
-  hypergradient's norm clip (Cream);
+  hypergradient's norm clip (Cream). One update moves a pair's logit by at most
+  ``meta_lr meta_clip sqrt(3 D)`` times the spread the untrained network puts on it (``meta_reach``;
+  docs/methods/dcnas.md, "The meta step size"): Cream's values give 0.008 on 8x8 images with 8 channels, so the
+  meta networks do not learn there; the configurations set them;
 - ``meta_input``: ``slice`` (flattened slot-input difference of the first ``meta_slice`` = 4 samples of the
   batch, Cream's SLICE) or ``gap`` (per-sample spatial means of those samples); a batch mean would be
   identically 0 after the BNs (spec Sec. 2.4);
@@ -59,7 +64,9 @@ Options (config section ``method``), the paper's values by default where it give
 - ``cross_term``: ``all`` (every shared slot, Eq. 10) or ``current`` (slot l only);
 - ``cross_scale``: ``lr`` (``lr (g_i + lambda g_j)``, the scale-consistent reading of Eq. 8) or ``literal``
   (``lr g_i + lambda g_j``, Eq. 8 as printed; ``.grad += lambda / lr g_j``);
-- ``assign``: ``learned`` (K-means on Lambda) or ``random`` (balanced seeded split, the control);
+- ``assign``: ``learned`` (K-means on Lambda), ``random`` (balanced seeded split, the paper's Random-Assign
+  control, Table 3) or ``untrained_meta`` (K-means on the untrained meta networks' Lambda: what training the
+  meta network, Sec. 3.2.2 Eq. 12, adds to the clustering of Sec. 3.2.1);
 - ``eq7_batches`` (4): batches per (child, copy) for Eq. 7; ``probe_samples`` (0: ``train.batch_size``):
   their size; ``kmeans_restarts`` (10).
 Seeds: pairs and random copies from ``train.order_seed`` (its own generator, in the state), the meta
@@ -73,7 +80,9 @@ epoch), ``dcnas_lambda_current`` (mean lambda^l over the epoch's pair steps), ``
 over all shared slots), ``dcnas_meta_grad_norm`` (mean hypergradient norm before clipping),
 ``dcnas_clusters`` (mean clusters per assigned (slot, operation)), ``dcnas_single_cluster_ops``, and
 ``dcnas_cost``: passes so far relative to the baseline's (a forward+backward = 3 forward units per sample;
-an Eq. 7 forward of a later copy counts the cells from the slot's on). NaN where there is nothing to average.
+an Eq. 7 forward of a later copy counts the cells from the slot's on), and per slot the meta networks'
+change from their initialisation, the matching degrees' spread (trained and untrained) and the adjusted Rand
+index of the two clusterings (``meta_record``). NaN where there is nothing to average.
 ``sharing_table()`` gives the inferred state per (slot, operation, child) for the pipeline's artefact.
 """
 
@@ -94,6 +103,8 @@ from wsnas.methods.single_path.trainer import SinglePath
 
 WARMUP, PAIRS, TRAIN, FINETUNE = 0, 1, 2, 3
 USERS = 16  # children whose edge carries a given operation
+#: What each slot's inference records per operation (``DCNAS.diagnostics``), in this order.
+DIAGNOSTICS = ("meta_change", "spread", "spread_untrained", "ari_untrained")
 
 
 # -- the math, as small functions ---------------------------------------------------------------------------
@@ -140,6 +151,45 @@ def clipped(dw: torch.Tensor, db: torch.Tensor, max_norm: float):
         return dw, db, norm
     scale = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
     return dw * scale, db * scale, norm
+
+
+def meta_sgd_step(w, b, grad_after, grads_j, lam, phi, step: float, lr: float, clip: float):
+    """Eq. 12 for one meta network, in place: its hypergradient (``meta_gradient``), clipped to norm ``clip``
+    (0: unclipped), one plain SGD step of ``lr``; returns the norm before clipping. Each update moves (w, b) by
+    at most ``lr * clip``."""
+    dw, db = meta_gradient(grad_after, grads_j, lam, phi, step)
+    dw, db, norm = clipped(dw, db, clip)
+    w -= lr * dw
+    b -= lr * db
+    return norm
+
+
+def meta_reach(lr: float, clip: float, updates: float) -> float:
+    """The most ``updates`` clipped meta steps can move a meta network's weights, relative to the norm of
+    nn.Linear's initialisation (uniform in +-1/sqrt(D): norm sqrt(1/3) whatever D): ``updates lr clip sqrt(3)``.
+    Times sqrt(D) it bounds how far a matching degree's logit can move against the spread that the random
+    initialisation puts on the logits (docs/methods/dcnas.md, "The meta step size"); inf when unclipped."""
+    return updates * lr * clip * math.sqrt(3) if clip else math.inf
+
+
+def adjusted_rand(a, b) -> float:
+    """The adjusted Rand index of two labelings of the same items (Hubert and Arabie 1985): 1 for the same
+    partition (also when both are one cluster), about 0 for independent ones."""
+    a, b = np.asarray(a), np.asarray(b)
+    _, a = np.unique(a, return_inverse=True)
+    _, b = np.unique(b, return_inverse=True)
+    table = np.zeros((a.max() + 1, b.max() + 1))
+    np.add.at(table, (a.reshape(-1), b.reshape(-1)), 1)
+    pairs = lambda v: (v * (v - 1) / 2).sum()  # noqa: E731
+    both, rows, cols, total = pairs(table), pairs(table.sum(1)), pairs(table.sum(0)), len(a) * (len(a) - 1) / 2
+    expected, top = rows * cols / total, (rows + cols) / 2
+    return 1.0 if top == expected else float((both - expected) / (top - expected))
+
+
+def off_diagonal_std(lam) -> float:
+    """The spread of a matching matrix: the standard deviation of its off-diagonal entries."""
+    lam = torch.as_tensor(lam, dtype=torch.float64)
+    return float(lam[~torch.eye(len(lam), dtype=torch.bool)].std(unbiased=False))
 
 
 def canonical(labels) -> np.ndarray:
@@ -261,11 +311,19 @@ class DCNAS(SinglePath):
         bound, dtype = 1 / math.sqrt(d), torch.get_default_dtype()
         self.meta_w = ((torch.rand(self.slots, 3, d, generator=init, dtype=dtype) * 2 - 1) * bound).to(self.device)
         self.meta_b = ((torch.rand(self.slots, 3, generator=init, dtype=dtype) * 2 - 1) * bound).to(self.device)
+        # The untrained meta networks (the same seed gives them again on a resume): the untrained_meta control
+        # clusters with them, and every inference records how far the learned sharing is from theirs.
+        self.meta_w0, self.meta_b0 = self.meta_w.clone(), self.meta_b.clone()
         # What each slot's inference found: Lambda, the users' clusters and the Eq. 7 losses (cluster x copy);
         # -1 where nothing was computed (no NaN: checkpoints compare bit for bit).
         self.matching = torch.full((self.slots, 3, USERS, USERS), -1.0, dtype=torch.float64)
         self.clusters = torch.full((self.slots, 3, USERS), -1, dtype=torch.long)
         self.cluster_loss = torch.full((self.slots, 3, self.copies, self.copies), -1.0, dtype=torch.float64)
+        # What the untrained meta networks make of the same inputs: their clusters, and per (slot, operation)
+        # at its inference: the meta weights' change from their initialisation (relative), the spread of the
+        # learned and of the untrained matching matrix, and the adjusted Rand index of the two clusterings
+        self.untrained_clusters = torch.full((self.slots, 3, USERS), -1, dtype=torch.long)
+        self.diagnostics = torch.zeros((self.slots, 3, len(DIAGNOSTICS)), dtype=torch.float64)
         self.steps = 0  # steps trained: the position in the schedule
         self.cost = torch.zeros(2, dtype=torch.float64)  # forward units: [the baseline's, this method's]
         self._meta_missing = None  # the checkpoint a resume read without the meta networks
@@ -326,14 +384,45 @@ class DCNAS(SinglePath):
             "dcnas_clusters": sum(counts) / len(counts) if counts else math.nan,
             "dcnas_single_cluster_ops": sum(n == 1 for n in counts),
             "dcnas_cost": float(self.cost[1] / self.cost[0]) if self.cost[0] else math.nan,
+            **self.meta_record(),
         }
+
+    def meta_change(self) -> torch.Tensor:
+        """|w - w0| / |w0| of every meta network now (slots x 3), w0 its initialisation."""
+        return ((self.meta_w - self.meta_w0).norm(dim=-1) / self.meta_w0.norm(dim=-1)).double().cpu()
+
+    def meta_record(self) -> dict:
+        """Per slot l, means over its 3 operations: ``dcnas_meta_change_<l>`` (the meta networks' relative
+        change from their initialisation, now), and once the slot is inferred ``dcnas_spread_<l>`` and
+        ``dcnas_spread_untrained_<l>`` (standard deviation of the off-diagonal matching degrees of the current and
+        of the untrained meta network on the same inputs) and ``dcnas_ari_untrained_<l>`` (adjusted Rand index
+        of the clusterings the two give; 1: learning changed nothing); NaN before. Summaries over the inferred
+        slots: ``dcnas_meta_change`` (mean at inference), ``dcnas_ari_untrained`` (mean over the operations
+        whose inputs are not all alike, i.e. where either clustering has 2 clusters or more), and
+        ``dcnas_meta_reach`` (``meta_reach``: the most this run's schedule lets a meta network move)."""
+        out, done = {}, self.clusters[:, :, 0] >= 0
+        change = self.meta_change()
+        for slot in range(self.slots):
+            out[f"dcnas_meta_change_{slot}"] = float(change[slot].mean())
+            for n, name in enumerate(DIAGNOSTICS[1:], 1):
+                values = self.diagnostics[slot, done[slot], n]
+                out[f"dcnas_{name}_{slot}"] = float(values.mean()) if len(values) else math.nan
+        informative = done & ((self.clusters.amax(-1) > 0) | (self.untrained_clusters.amax(-1) > 0))
+        out["dcnas_meta_change"] = float(self.diagnostics[..., 0][done].mean()) if done.any() else math.nan
+        ari = self.diagnostics[..., 3][informative]
+        out["dcnas_ari_untrained"] = float(ari.mean()) if len(ari) else math.nan
+        o = self.options
+        updates = self.schedule.layer / (len(PARAMETRIC) * o["meta_interval"]) if self.schedule is not None else 0
+        out["dcnas_meta_reach"] = meta_reach(o["meta_lr"], o["meta_clip"], updates)
+        return out
 
     def state_dict(self) -> dict:
         return {**super().state_dict(),
                 "dcnas": {"table": self.model.table.clone(), "steps": self.steps,
                           "generator": self.generator.get_state(), "matching": self.matching.clone(),
                           "clusters": self.clusters.clone(), "cluster_loss": self.cluster_loss.clone(),
-                          "cost": self.cost.clone()},
+                          "cost": self.cost.clone(), "untrained_clusters": self.untrained_clusters.clone(),
+                          "diagnostics": self.diagnostics.clone()},
                 "dcnas_meta": {"w": self.meta_w.clone(), "b": self.meta_b.clone()}}
 
     def load_state_dict(self, state: dict, source) -> None:
@@ -347,6 +436,8 @@ class DCNAS(SinglePath):
         self.generator.set_state(d["generator"])
         self.matching, self.clusters = d["matching"].clone(), d["clusters"].clone()
         self.cluster_loss, self.cost = d["cluster_loss"].clone(), d["cost"].clone()
+        if "diagnostics" in d:  # checkpoints written before the diagnostics keep their -1 / 0 placeholders
+            self.untrained_clusters, self.diagnostics = d["untrained_clusters"].clone(), d["diagnostics"].clone()
         meta = state.get("dcnas_meta")
         self._meta_missing = source if meta is None else None
         if meta is not None:
@@ -356,15 +447,22 @@ class DCNAS(SinglePath):
     def sharing_table(self) -> pd.DataFrame:
         """The sharing state: one row per (slot, parametric operation, child using it): ``slot`` (0-based, in
         forward order), ``cell``, ``edge``, ``op``, ``child`` (id), ``copy`` (-1: not yet assigned) and
-        ``cluster`` (the child's K-means or random cluster; -1 before the slot's inference, and with M = 1)."""
+        ``cluster`` (the child's K-means or random cluster; -1 before the slot's inference, and with M = 1),
+        ``cluster_untrained`` (its cluster under the untrained meta network) and the (slot, operation)'s
+        inference diagnostics (``DIAGNOSTICS``: ``meta_change``, ``spread``, ``spread_untrained``,
+        ``ari_untrained``; NaN before the inference)."""
         rows = []
         for slot in range(self.slots):
             cell, edge = cell_edge(slot)
             for k in PARAMETRIC:
+                done = bool(self.clusters[slot, k - 1, 0] >= 0)
+                diagnostics = [float(v) if done else math.nan for v in self.diagnostics[slot, k - 1]]
                 for u, child in enumerate(users_of(edge, k)):
                     rows.append((slot, cell, EDGES[edge], OPERATIONS[k], CHILD_IDS[child],
-                                 int(self.model.table[child, cell, edge]), int(self.clusters[slot, k - 1, u])))
-        return pd.DataFrame(rows, columns=["slot", "cell", "edge", "op", "child", "copy", "cluster"])
+                                 int(self.model.table[child, cell, edge]), int(self.clusters[slot, k - 1, u]),
+                                 int(self.untrained_clusters[slot, k - 1, u]), *diagnostics))
+        return pd.DataFrame(rows, columns=["slot", "cell", "edge", "op", "child", "copy", "cluster",
+                                           "cluster_untrained", *DIAGNOSTICS])
 
     # -- steps --------------------------------------------------------------------------------------------
     def phase(self, step: int) -> tuple[int, int]:
@@ -463,10 +561,8 @@ class DCNAS(SinglePath):
                 loss = F.cross_entropy(model(x, child, route=route), y)
             grad_after = torch.autograd.grad(loss, params)
         step = self.lr if o["cross_scale"] == "lr" else 1.0
-        dw, db = meta_gradient(grad_after, grads_j, lam, phi, step)
-        dw, db, norm = clipped(dw, db, o["meta_clip"])
-        self.meta_w[slot, k - 1] -= o["meta_lr"] * dw
-        self.meta_b[slot, k - 1] -= o["meta_lr"] * db
+        norm = meta_sgd_step(self.meta_w[slot, k - 1], self.meta_b[slot, k - 1], grad_after, grads_j, lam, phi, step,
+                             o["meta_lr"], o["meta_clip"])
         self._stats["meta"] += 1
         self._stats["meta_norm"] = self._stats["meta_norm"] + norm.detach()
         self._count(0, 3 * len(y))
@@ -481,16 +577,24 @@ class DCNAS(SinglePath):
         o, t = self.options, self.t
         cell, edge = cell_edge(slot)
         batches = self.probe_batches(slot)
+        change = self.meta_change()
         for k in PARAMETRIC:
             users = users_of(edge, k)
             losses, inputs = self.score_users(slot, k, users, batches)
             seed = seed_of(t["order_seed"], slot, k)
-            if o["assign"] == "learned":
-                lam = self.matching_matrix(slot, k, inputs)
-                labels = kmeans(lam.cpu().numpy(), self.copies, seed, o["kmeans_restarts"])
-                self.matching[slot, k - 1] = lam.cpu().to(torch.float64)
-            else:
+            lam = self.matching_matrix(slot, k, inputs)
+            lam0 = self.matching_matrix(slot, k, inputs, untrained=True)
+            learned = kmeans(lam.cpu().numpy(), self.copies, seed, o["kmeans_restarts"])
+            untrained = kmeans(lam0.cpu().numpy(), self.copies, seed, o["kmeans_restarts"])
+            self.matching[slot, k - 1] = (lam if o["assign"] != "untrained_meta" else lam0).cpu().to(torch.float64)
+            self.untrained_clusters[slot, k - 1] = torch.from_numpy(untrained)
+            self.diagnostics[slot, k - 1] = torch.tensor(
+                [float(change[slot, k - 1]), off_diagonal_std(lam.cpu()), off_diagonal_std(lam0.cpu()),
+                 adjusted_rand(learned, untrained)], dtype=torch.float64)
+            if o["assign"] == "random":
                 labels = balanced_split(len(users), self.copies, seed)
+            else:
+                labels = learned if o["assign"] == "learned" else untrained
             labels = torch.from_numpy(labels)
             cluster_loss = torch.stack([losses[labels == c].mean(0) for c in range(int(labels.max()) + 1)])
             choice = torch.tensor(best_assignment(cluster_loss.numpy()))
@@ -535,10 +639,12 @@ class DCNAS(SinglePath):
         return losses.cpu(), torch.stack(inputs)
 
     @torch.no_grad()
-    def matching_matrix(self, slot: int, k: int, inputs: torch.Tensor) -> torch.Tensor:
-        """Lambda_ab = M_(l,k)(h_a - h_b) for all pairs of users (Eq. 11; the diagonal is sigmoid(b))."""
-        phi = features(inputs[:, None], inputs[None, :], self.options["meta_input"], self.meta_w.dtype)
-        return matching_degree(self.meta_w[slot, k - 1], self.meta_b[slot, k - 1], phi)
+    def matching_matrix(self, slot: int, k: int, inputs: torch.Tensor, untrained: bool = False) -> torch.Tensor:
+        """Lambda_ab = M_(l,k)(h_a - h_b) for all pairs of users (Eq. 11; the diagonal is sigmoid(b)), with the
+        current meta network or (``untrained``) its initialisation."""
+        w, b = (self.meta_w0, self.meta_b0) if untrained else (self.meta_w, self.meta_b)
+        phi = features(inputs[:, None], inputs[None, :], self.options["meta_input"], w.dtype)
+        return matching_degree(w[slot, k - 1], b[slot, k - 1], phi)
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _assigned(self, cell: int, edge: int) -> bool:

@@ -16,7 +16,8 @@ from wsnas.reporting.searches import epoch_means, run_files  # noqa: E402
 
 def pada_probabilities(config, runs, inputs, outputs, ground_truth=None):
     """Per PA&DA run (``inputs``: results/searches/<run>/<instance>/epochs.csv), instances averaged: the
-    probability of each operation per epoch (top row; max-pool, with no weights, falls as (1 - delta)/4) and
+    probability of each operation per epoch (top row; max-pool, with no weights, falls as (1 - delta)/4 unless
+    ``parameter_free: mean``; dashed: the share of the epoch's edge draws that max-pool got) and
     the data distribution's normalised entropy and effective sample size / N (bottom row)."""
     sns.set_theme(style="whitegrid", context="paper")
     fig, axes = plt.subplots(2, len(runs), figsize=(2.8 * len(runs), 4.6), sharex="col", squeeze=False)
@@ -25,7 +26,10 @@ def pada_probabilities(config, runs, inputs, outputs, ground_truth=None):
         top, bottom = axes[0][column], axes[1][column]
         for op in OPERATIONS:
             if f"pada_p_{op}" in frame:
-                top.plot(frame.index, frame[f"pada_p_{op}"], marker="o", markersize=2.5, label=op)
+                line, = top.plot(frame.index, frame[f"pada_p_{op}"], marker="o", markersize=2.5, label=op)
+                if op == OPERATIONS[0] and f"pada_drawn_{op}" in frame:  # max-pool's share of the edge draws
+                    top.plot(frame.index, frame[f"pada_drawn_{op}"], linestyle="--", color=line.get_color(),
+                             label=f"{op} drawn")
         for name, label in (("pada_data_entropy", "entropy / log N"), ("pada_data_ess", "ESS / N")):
             if name in frame:
                 bottom.plot(frame.index, frame[name], marker="o", markersize=2.5, label=label)

@@ -16,16 +16,17 @@ samples score 0. The next epoch draws N indices with replacement from ``q = tau 
 with ``tau = e / E`` (epoch 0: the baseline's permutation). All on the device: no per-sample Python and no
 host sync per step.
 
-Options (config section ``method``), the official code's choices by default:
-- ``paths``, ``data`` (true): path and data sampling; both false is the uniform baseline, bit for bit;
-- ``granularity``: ``op`` (the code: one vector over the 4 operations) or ``child`` (Eq. 10 literally:
-  one probability per child, its norm the sum of its operation copies' norms; an ablation);
-- ``norm``: ``l2`` (over all of an operation copy's tensors, ``||grad W_op||`` of Eq. 10) or
-  ``sum_tensors`` (the sum of per-tensor norms, as the code does for NAS-Bench-201's one-conv operations);
-- ``importance_weights`` (false): the loss weighted by ``1 / (n_children P(child))`` and per sample by
-  ``1 / (N q_i)`` (Eq. 5, the paper's unbiased estimator); the code trains on the plain mean loss;
-- ``schedule``: ``increasing`` (delta = tau = e / E) or ``zero`` (both 0 throughout: uniform paths and
-  uniform data drawn with replacement, the control that separates drawing with replacement from importance).
+Schedules and controls (Sec. 3.4, Table 4): the smoothing weight is a function of the training progress
+``x = (steps done - S) / (E S)`` (S steps an epoch), which is ``e / E`` at the end of epoch e, the code's value;
+``schedule`` maps it to ``x`` (increasing), ``1 - x`` (decreasing) or 0 (zero). ``path_update: epoch`` updates
+p at each epoch's end (the code); ``step`` after every step from epoch 0's last one on, with the running norms
+carried across epochs (a reset would leave the operations not yet drawn in an epoch at zero importance).
+``data_granularity: class`` gives each sample its class's mean score. ``parameter_free: mean`` gives
+max-pool the mean running norm of the parametric operations (a control: its probability stays 1/4).
+
+The options and their readings: ``wsnas.methods.pada`` (the declaration) and docs/methods/pada.md. Each
+epoch's record holds the probabilities in force (``pada_p_<op>``; with per-step updates their mean over the
+epoch's draws) and the share of the epoch's edge draws each operation got (``pada_drawn_<op>``).
 """
 
 import math
@@ -50,6 +51,31 @@ def smoothed(norms: torch.Tensor, mix: float) -> torch.Tensor:
     total = norms.sum()
     share = norms / total if float(total) > 0 else torch.full_like(norms, 1 / len(norms))
     return mix * share + (1 - mix) / len(norms)
+
+
+def smoothing_weight(schedule: str, progress: float) -> float:
+    """delta (paths) and tau (data) at training progress ``progress`` (``e / E`` at the end of epoch e;
+    Sec. 3.4, Table 4's styles): ``increasing`` ``progress``, ``decreasing`` ``1 - progress``, ``zero`` 0."""
+    return {"increasing": progress, "decreasing": 1.0 - progress, "zero": 0.0}[schedule]
+
+
+def with_parameter_free(ema: torch.Tensor, free: torch.Tensor, rule: str) -> torch.Tensor:
+    """The operations' importance: ``ema`` itself (``zero``: a parameter-free operation has no gradient norm),
+    or with each parameter-free operation (``free``, a mask) given the mean of the others (``mean``)."""
+    if rule == "zero" or not bool(free.any()) or bool(free.all()):
+        return ema
+    out = ema.clone()
+    out[free] = ema[~free].mean()
+    return out
+
+
+def class_scores(scores: torch.Tensor, y: torch.Tensor, classes: int) -> torch.Tensor:
+    """Each sample's score replaced by the mean score of its class's seen samples (score > 0; 0 when none was
+    seen): class-level data sampling (Table 4's "Class" granularity)."""
+    scores = scores.to(torch.float64)
+    total = torch.zeros(classes, dtype=torch.float64, device=scores.device).index_add_(0, y, scores)
+    seen = torch.zeros(classes, dtype=torch.float64, device=scores.device).index_add_(0, y, (scores > 0).double())
+    return (total / seen.clamp_min(1))[y]
 
 
 def running_update(ema: torch.Tensor, norms: torch.Tensor) -> torch.Tensor:
@@ -100,12 +126,25 @@ class PathSampler:
         outcomes = N_OPS if granularity == "op" else len(CHILD_IDS)
         self.p = torch.full((outcomes,), 1 / outcomes, dtype=torch.float64)
         self.generator = torch.Generator().manual_seed(seed)
+        self.reset_counts()
+
+    def reset_counts(self) -> None:
+        """Zero the epoch's tallies: ``p_sum`` (the distribution in force at each draw, summed), ``draws`` and
+        ``drawn`` (edge draws per operation)."""
+        self.p_sum, self.draws, self.drawn = torch.zeros_like(self.p), 0, [0] * N_OPS
 
     def next(self) -> int:
+        self.p_sum += self.p
+        self.draws += 1
         if self.granularity == "child":
-            return int(torch.multinomial(self.p, 1, generator=self.generator))
-        k = torch.multinomial(self.p, 3, replacement=True, generator=self.generator).tolist()
-        return 16 * k[0] + 4 * k[1] + k[2]
+            child = int(torch.multinomial(self.p, 1, generator=self.generator))
+            k = parse_child(CHILD_IDS[child])
+        else:
+            k = torch.multinomial(self.p, 3, replacement=True, generator=self.generator).tolist()
+            child = 16 * k[0] + 4 * k[1] + k[2]
+        for op in k:
+            self.drawn[op] += 1
+        return child
 
     def probability(self, child: int) -> float:
         """P(child) under the current distribution."""
@@ -138,38 +177,62 @@ class PADA(SinglePath):
                                  "replaces uniform sampling; set it to uniform (or method.paths: false)")
             if sorted(children) != list(range(len(CHILD_IDS))):
                 raise WsnasError("config key train.children: PA&DA's path sampling draws from all 64 children; leave it empty")
+            if o["parameter_free"] == "mean" and o["granularity"] != "op":
+                raise WsnasError("config key method.parameter_free: 'mean' gives the parameter-free operation the mean "
+                                 "importance of the others, which needs granularity: op")
             sampler = PathSampler(o["granularity"], cfg["train"]["order_seed"])
         super().__init__(cfg, data, children, sampler)
         self.path_sampler = sampler  # also while another sampler stands in (bench.speed's warm-up)
         self.sample_paths, self.sample_data, self.granularity = o["paths"], o["data"], o["granularity"]
         self.weighted = o["importance_weights"]
-        self.n_train = len(data.train_y)
+        self.n_train, self.train_y = len(data.train_y), data.train_y
         self.train_index = data.train_index
         self.q = None  # the data distribution of the current epoch (None: the baseline's permutation)
         self._op_params = {}
         self._norm, self.schedule = o["norm"], o["schedule"]
-        self.epoch = 0
+        self.path_update, self.data_granularity = o["path_update"], o["data_granularity"]
+        self.parameter_free = o["parameter_free"]
+        self.steps_per_epoch = data.steps_per_epoch(self.t["batch_size"])
+        self.classes = data.classes
+        self.epoch, self._done = 0, 0
+        if self.sample_paths:
+            cell = next(m for m in self.model.modules() if isinstance(m, Cell))
+            self._free = torch.tensor([not list(cell.edges[0][k].parameters()) for k in range(N_OPS)])  # on the host
+            self.ema = torch.zeros(len(self.path_sampler.p), device=self.device)  # the running norms
 
     # -- the schedule ---------------------------------------------------------------------------------
-    def mix(self, epoch: int) -> float:
-        """delta = tau = epoch / E, set at the start of epoch ``epoch`` and used by the update at its end
-        (``schedule: zero``: always 0, uniform paths and data drawn uniformly with replacement)."""
-        return epoch / self.t["epochs"] if self.schedule == "increasing" else 0.0
+    def mix(self, steps_done: int) -> float:
+        """delta = tau for an update after ``steps_done`` steps of the run: the schedule at progress
+        ``(steps_done - S) / (E S)``, so ``e / E`` at the end of epoch e (the code sets ``e / E`` at the start of
+        epoch e and updates with it at its end); with per-step updates it moves linearly in between."""
+        S = self.steps_per_epoch
+        return smoothing_weight(self.schedule, (steps_done - S) / (self.t["epochs"] * S))
 
     def new_epoch(self, epoch: int) -> dict:
-        self.epoch = epoch
+        self.epoch, self._done = epoch, 0
         self._index, self._scores = [], []
         record = super().new_epoch(epoch)
         if self.sample_paths:
             p = self.path_sampler.p
-            self.ema = torch.zeros(len(p), device=self.device)  # the running norms, reset every epoch (the code)
-            marginal = p if self.granularity == "op" else self._op_marginal(p)
-            record |= {f"pada_p_{name}": float(v) for name, v in zip(OPERATIONS, marginal)}
+            self.path_sampler.reset_counts()
+            if self.path_update == "epoch":
+                self.ema = torch.zeros(len(p), device=self.device)  # the running norms, reset every epoch (the code)
+            record |= {f"pada_p_{name}": float(v) for name, v in zip(OPERATIONS, self._marginal(p))}
         if self.sample_data:
             q = self.q[self.train_index] if self.q is not None else torch.full((len(self.train_index),), 1 / len(self.train_index), dtype=torch.float64)
             record |= {"pada_data_entropy": float(-(q * q.clamp_min(1e-300).log()).sum()) / math.log(len(q)),
                        "pada_data_ess": float(1 / (q * q).sum()) / len(q)}
         return record
+
+    def _marginal(self, p: torch.Tensor):
+        return p if self.granularity == "op" else self._op_marginal(p)
+
+    def _update_paths(self, mix: float) -> None:
+        """p from the running norms (max-pool's by ``parameter_free``), mixed with uniform by ``mix``."""
+        ema = self.ema.cpu().to(torch.float64)  # in float64: the mean rule then gives max-pool 1/4 to rounding
+        if self.granularity == "op":
+            ema = with_parameter_free(ema, self._free, self.parameter_free)
+        self.path_sampler.p = smoothed(ema, mix)
 
     @staticmethod
     def _op_marginal(p: torch.Tensor) -> list[float]:
@@ -212,6 +275,11 @@ class PADA(SinglePath):
             n = torch.zeros_like(self.ema)
             n[child] = per_copy.sum()
         self.ema = running_update(self.ema, n)
+        if self.path_update == "step":
+            self._done += 1
+            steps_done = self.epoch * self.steps_per_epoch + self._done
+            if steps_done >= self.steps_per_epoch:  # from epoch 0's last step on (a host sync per step)
+                self._update_paths(self.mix(steps_done))
 
     def _op_parameters(self, child: int):
         """The parameters of ``child``'s operation copies, each tensor's copy (segment), each copy's operation
@@ -236,21 +304,34 @@ class PADA(SinglePath):
 
     # -- the updates after an epoch -------------------------------------------------------------------
     def end_epoch(self) -> dict:
-        mix = self.mix(self.epoch)
+        mix = self.mix((self.epoch + 1) * self.steps_per_epoch)
         out = {}
         if self.sample_paths:
-            self.path_sampler.p = smoothed(self.ema.cpu(), mix)
+            sampler = self.path_sampler
+            if sampler.draws:
+                if self.path_update == "step":  # the distributions in force at the epoch's draws, averaged
+                    mean = self._marginal(sampler.p_sum / sampler.draws)
+                    out |= {f"pada_p_{name}": float(v) for name, v in zip(OPERATIONS, mean)}
+                out |= {f"pada_drawn_{name}": n / (3 * sampler.draws) for name, n in zip(OPERATIONS, sampler.drawn)}
+            if self.path_update == "epoch":
+                self._update_paths(mix)
         if self.sample_data and self._index:
             s = epoch_scores(torch.cat(self._index), torch.cat(self._scores), self.n_train)
             q = torch.zeros(self.n_train, dtype=torch.float64, device=s.device)
-            q[self.train_index] = smoothed(s[self.train_index], mix)
+            scores = s[self.train_index]
+            if self.data_granularity == "class":
+                scores = class_scores(scores, self.train_y[self.train_index], self.classes)
+            q[self.train_index] = smoothed(scores, mix)
             self.q = q
             out["pada_data_seen"] = float((s[self.train_index] > 0).double().mean())
         self._index, self._scores = [], []
         return out
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "pada_q": self.q if self.q is not None else torch.zeros(0, dtype=torch.float64)}
+        state = {**super().state_dict(), "pada_q": self.q if self.q is not None else torch.zeros(0, dtype=torch.float64)}
+        if self.sample_paths and self.path_update == "step":  # per-epoch updates reset the running norms
+            state["pada_ema"] = self.ema
+        return state
 
     def load_state_dict(self, state: dict, source) -> None:
         super().load_state_dict(state, source)
@@ -259,3 +340,8 @@ class PADA(SinglePath):
                              "(config key method)")
         q = state["pada_q"]
         self.q = q.to(self.device) if len(q) else None
+        if self.sample_paths and self.path_update == "step":
+            if "pada_ema" not in state:
+                raise WsnasError(f"checkpoint {source} holds no PA&DA running norms; pass the config it was trained "
+                                 "with (config key method.path_update)")
+            self.ema = state["pada_ema"].to(self.device)
