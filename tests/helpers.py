@@ -110,15 +110,23 @@ def build_and_kill(tmp_path, config, targets, ready, scripts):
         assert proc.poll() is None and time.time() < deadline, "the jobs ended before they could be killed"
         time.sleep(0.05)
     for script in scripts:
-        for pid in job_pids(script):
+        for pid in job_pids(script, work):
             os.kill(pid, signal.SIGKILL)
     assert proc.wait(timeout=120) != 0
     return straight, work
 
 
-def job_pids(script: str) -> list[int]:
-    """The ids of the processes whose command line contains ``script`` (a rule's script name)."""
-    out = subprocess.run(["pgrep", "-f", script], capture_output=True, text=True).stdout
+def ere_literal(text: str) -> str:
+    """``text`` as a POSIX extended regular expression (pgrep's) that matches it literally."""
+    return re.sub(r"([.\[\]()*+?{}|^$\\])", r"\\\1", text)
+
+
+def job_pids(script: str, workdir) -> list[int]:
+    """The ids of the jobs of the Snakemake run in ``workdir`` that run ``script`` (a rule's script name):
+    Snakemake runs a job's script from ``<workdir>/.snakemake/scripts/``, so the jobs of any other run on
+    the machine (a user's pipeline, another test) are never matched."""
+    pattern = ere_literal(f"{Path(workdir).resolve()}/.snakemake/scripts/") + "[^ ]*" + ere_literal(script)
+    out = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
 
 
