@@ -2,6 +2,10 @@
 
     python -m bench.projection [--bench bench/out/speed-cuda.json] [--config config/paper.yaml]
 
+Hours are in the precision the configuration trains in (``train.precision``; fp32 for config/paper.yaml),
+with every other precision the benchmark measured beside them (bf16 on a GPU), and each search counts its
+method's measured step time relative to single path's.
+
 The jobs of every target come from the DAG Snakemake builds for the configuration (nothing is run), and
 the work of each job is counted from its rule and wildcards (``wsnas.plan.cost``); the rates are the fast paths
 ``python -m bench`` measured on one device, so the hours are for one such device (a CPU machine with the
@@ -22,18 +26,41 @@ from wsnas.plan import cost
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def table(rows, bench: dict, config_path) -> str:
+def rows_in_precisions(cfg: dict, bench: dict) -> tuple[str, list[dict]]:
+    """The projection in the precision ``cfg`` trains in (``train.precision``), each row with
+    ``hours_<p>`` for every other precision the benchmark measured (bf16 beside a config's fp32)."""
+    precision = cfg["train"]["precision"]
+    chosen = bench["fast_precision"] if precision == "auto" else precision
+    factors = bench.get("step_factors") or []
+    rows = cost.projection(cfg, cost.rates_for(bench, chosen), factors)
+    for other, rates in (bench.get("rates_by_precision") or {}).items():
+        if other != chosen:
+            for row, beside in zip(rows, cost.projection(cfg, rates, factors)):
+                row[f"hours_{other}"] = beside["hours"]
+    return chosen, rows
+
+
+def table(rows, bench: dict, config_path, precision: str) -> str:
+    others = [k.removeprefix("hours_") for k in rows[0] if k.startswith("hours_") and k != "hours_own"]
     lines = [
         f"device: {bench['device']} ({bench['threads']} threads, fast precision {bench['fast_precision']}, "
-        f"benchmark size {bench['size']}); config: {config_path}",
-        "rates (images/s): " + ", ".join(f"{k} {v:.0f}" for k, v in bench["rates"].items()),
+        f"benchmark size {bench['size']}); config: {config_path}, which trains in {precision}",
+        f"rates in {precision} (images/s): " + ", ".join(f"{k} {v:.0f}" for k, v in cost.rates_for(bench, precision).items()),
+        "step time over single path's: " + (", ".join(f"{f['method']}{''.join(f' {k}={v}' for k, v in f['options'].items())}"
+                                                     f" {f['factor']:.2f}" for f in bench.get("step_factors") or [])
+                                             or "none measured"),
         "",
-        "| target | jobs | training images | evaluated child-images | device-hours | beyond the ground truth |",
-        "|---|---|---|---|---|---|",
+        f"| target | jobs | training images | evaluated child-images | device-hours ({precision}) | beyond the ground truth |"
+        + "".join(f" device-hours ({p}) |" for p in others),
+        "|---|---|---|---|---|---|" + "---|" * len(others),
     ]
     for r in rows:
         lines.append(f"| {r['target']} | {r['jobs']} | {r['train_images']:.3g} | {r['eval_child_images']:.3g} | "
-                     f"{r['hours']:,.1f} | {r['hours_own']:,.1f} |")
+                     f"{r['hours']:,.1f} | {r['hours_own']:,.1f} |" + "".join(f" {r['hours_' + p]:,.1f} |" for p in others))
+    untimed = next((r["untimed"] for r in rows if r["target"] == "all"), [])
+    if untimed:
+        lines.append(f"\ncounted at single path's step time (not timed by this benchmark; python -m bench --costly "
+                     f"times the costly ones): {'; '.join(untimed)}")
     return "\n".join(lines)
 
 
@@ -65,10 +92,10 @@ def main(argv=None):
     except (OSError, ValueError, KeyError) as error:
         parser.error(f"{path}: not a benchmark result with 'rates' ({error!r}); rerun python -m bench")
     try:
-        rows = cost.projection(config.load(args.config, []), bench["rates"])
+        precision, rows = rows_in_precisions(config.load(args.config, []), bench)
     except WsnasError as error:
-        parser.error(str(error))
-    print(table(rows, bench, args.config))
+        parser.error(f"{path}: {error}")
+    print(table(rows, bench, args.config, precision))
     return rows
 
 

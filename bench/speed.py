@@ -253,12 +253,59 @@ def run(size: str, device_name: str, compiled: bool | None = None, costly: bool 
                       "fast = shared stem/first-cell cache; GFLOP/s counts 64 full forwards (effective)")
     result["cases"] = cases
     result["costly_left_out"] = left_out
-    # Rates of the fast paths, for projecting the pipeline's hours (python -m bench.projection).
+    result["step_factors"] = step_factors(timings)
+    # Rates of the fast paths, for projecting the pipeline's hours (python -m bench.projection), in the fast
+    # precision and, where that is another, in fp32 (what config/paper.yaml trains in).
     set_tf32(precision, device)
     result["rates"] = {"supernet_train": supernet["fast"], "standalone_train": chosen,
                        "standalone_train_one": one_at_a_time, "eval_single": eval_rate(fast_cfg, fast, False, device),
                        "eval_all64": evaluation["fast"]}
+    result["rates_by_precision"] = {precision: result["rates"]}
+    if precision != "fp32":
+        set_tf32("fp32", device)
+        cfg32 = config.load(None, [*base, "train.precision=fp32", "evaluate.precision=fp32"])
+        one = standalone_rate(cfg32, fast, children, False, device)
+        result["rates_by_precision"]["fp32"] = {
+            "supernet_train": supernet_rate(cfg32, _data(sup_prepared, cfg32, device, True), device),
+            "standalone_train": standalone_rate(cfg32, fast, children, True, device) if stacked_auto else one,
+            "standalone_train_one": one, "eval_single": eval_rate(cfg32, fast, False, device),
+            "eval_all64": eval_rate(cfg32, fast, True, device)}
+        set_tf32(precision, device)
     return result
+
+
+def step_factors(timings: dict) -> list[dict]:
+    """Each timed method variant's step time over single path's, for the projection
+    (``wsnas.plan.cost.step_factor``): a timing against another timing chains their factors; a method
+    whose timings are phases of one run (``Timing.share``) gets one factor, their share-weighted mean."""
+    declared = {t.label: (d, t) for d in declarations().values() for t in d.timings}
+    factor = {}
+
+    def of(label):
+        if label not in factor:
+            _, timing = declared[label]
+            reference = 1.0 if timing.against == "single path" else of(timing.against)
+            factor[label] = reference / timings[label]["ratio"]
+        return factor[label]
+
+    timings = {label: case for label, case in timings.items()
+               if declared[label][1].against in ("single path", *timings)}  # each chain measured to single path
+
+    out, seen = [], set()
+    for label in timings:
+        declaration, timing = declared[label]
+        if timing.share is not None:
+            phases = [t for t in declaration.timings if t.share is not None]
+            if declaration.name in seen or any(t.label not in timings for t in phases):
+                continue
+            seen.add(declaration.name)
+            out.append({"method": declaration.name, "options": {}, "factor": sum(t.share * of(t.label) for t in phases),
+                        "timing": " + ".join(t.label for t in phases)})
+        elif (declaration.name, repr(timing.options)) not in seen:
+            seen.add((declaration.name, repr(timing.options)))
+            out.append({"method": declaration.name, "options": dict(timing.options), "factor": of(label),
+                        "timing": label})
+    return out
 
 
 def describe_device(device):

@@ -25,6 +25,14 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
     for case in result["cases"]:
         assert case["naive"] > 0 and case["fast"] > 0
         assert abs(case["ratio"] - case["fast"] / case["naive"]) < 1e-9
+    # the projection's inputs: the rates in each measured precision, and each method's step time over single
+    # path's, chained through the timing each is measured against; DCNAS's two phases give one factor
+    assert result["rates_by_precision"] == {"fp32": result["rates"]}
+    factors = {(f["method"], tuple(f["options"].items())): f["factor"] for f in result["step_factors"]}
+    first = factors[("darts", (("variant", "first_order"),))]
+    assert first == pytest.approx(1 / by_name["DARTS first order (mixed operations) vs single path"]["ratio"])
+    assert factors[("darts", (("variant", "amended"),))] == pytest.approx(first / amended["ratio"])
+    assert [m for m, _ in factors].count("dcnas") == 1 and factors[("di_nas", ())] > 0
     printed = capsys.readouterr().out
     assert "| standalone, K=2 children |" in printed and "fast/naive" in printed
     assert "| supernet training: DI-NAS vs single path |" in printed

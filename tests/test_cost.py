@@ -171,3 +171,53 @@ def test_projection_cli_reads_a_benchmark_json(tmp_path, capsys):
     with pytest.raises(SystemExit):
         projection_cli.main(["--bench", str(path)])
     assert "rerun python -m bench" in capsys.readouterr().err
+
+
+FACTORS = [{"method": "darts", "options": {"variant": "first_order"}, "factor": 3.0, "timing": "first"},
+           {"method": "di_nas", "options": {}, "factor": 1.5, "timing": "di"}]
+
+
+def test_a_search_counts_its_methods_measured_step_factor():
+    darts = cost.Work(supernet=600.0, method=("darts", (("eta", 0.1), ("variant", "first_order"))))
+    amended = cost.Work(supernet=600.0, method=("darts", (("eta", 0.1), ("variant", "amended"))))
+    di_nas = cost.Work(supernet=600.0, method=("di_nas", (("exclude_self", False),)))
+    assert cost.step_factor(darts.method, FACTORS) == 3.0
+    assert cost.step_factor(di_nas.method, FACTORS) == 1.5  # a timing with no options fits every run of it
+    assert cost.step_factor(amended.method, FACTORS) is None  # this variant was not timed
+    assert cost.step_factor(None, FACTORS) == cost.step_factor(("single_path", ()), []) == 1.0
+    assert darts.seconds(RATES, 3.0) == pytest.approx(3 * cost.Work(supernet=600.0).seconds(RATES))
+
+
+def test_projection_counts_step_factors_and_names_the_untimed_methods(paper):
+    plain = {r["target"]: r for r in cost.projection(paper, RATES)}
+    timed = {r["target"]: r for r in cost.projection(paper, RATES, FACTORS)}
+    def factor(work):  # FACTORS by hand; the untimed DARTS variants at single path's step time
+        name, options = work.method or ("single_path", ())
+        options = dict(options)
+        return {"di_nas": 1.5, "darts": 3.0 if options.get("variant") == "first_order" else 1.0}.get(name, 1.0)
+
+    by_hand = sum(w.seconds(RATES, factor(w)) for w in cost.jobs(paper).values())
+    assert timed["all"]["hours"] == pytest.approx(by_hand / 3600)
+    assert timed["all"]["hours"] > plain["all"]["hours"]
+    assert timed["ground_truth"]["hours"] == plain["ground_truth"]["hours"]
+    assert any(u.startswith("darts variant=amended") for u in timed["all"]["untimed"])
+    assert not any(u.startswith(("di_nas", "single_path")) for u in timed["all"]["untimed"])
+
+
+def test_the_projection_is_in_the_configs_precision_with_bf16_beside(paper, tmp_path, capsys):
+    fp32 = {k: v / 2 for k, v in RATES.items()}
+    bench = {"device": "test GPU", "threads": 1, "fast_precision": "bf16", "size": "paper", "rates": RATES,
+             "rates_by_precision": {"bf16": RATES, "fp32": fp32}, "step_factors": FACTORS}
+    assert paper["train"]["precision"] == "fp32"
+    assert cost.rates_for(bench, "fp32") == fp32 and cost.rates_for(bench, "auto") == RATES
+    path = tmp_path / "speed.json"
+    path.write_text(json.dumps(bench))
+    rows = {r["target"]: r for r in projection_cli.main(["--bench", str(path)])}
+    printed = capsys.readouterr().out
+    assert "device-hours (fp32)" in printed and "device-hours (bf16)" in printed
+    assert rows["all"]["hours"] == pytest.approx(2 * rows["all"]["hours_bf16"])
+    assert rows["all"]["hours"] == pytest.approx(next(r for r in cost.projection(paper, fp32, FACTORS)
+                                                      if r["target"] == "all")["hours"])
+    del bench["rates_by_precision"]["fp32"]
+    with pytest.raises(WsnasError, match="not in fp32.*train.precision.*rerun python -m bench"):
+        cost.rates_for(bench, "fp32")

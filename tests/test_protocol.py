@@ -297,6 +297,24 @@ def test_job_settings_hold_exactly_what_a_result_depends_on():
     assert training_settings(merged(dense, evaluate={"bn_mode": "batch"})) != training_settings(dense)
 
 
+def test_a_config_file_in_another_key_order_gives_the_same_params_text(tmp_path):
+    """Snakemake compares a job's params as text: the same settings written in another key order must not
+    rerun (or replay) anything."""
+    import yaml
+
+    text = (ROOT / "config" / "config.yaml").read_text()
+    reordered = {section: dict(reversed(list(values.items()))) if isinstance(values, dict) else values
+                 for section, values in reversed(list(yaml.safe_load(text).items()))}
+    path = tmp_path / "reordered.yaml"
+    path.write_text(yaml.safe_dump(reordered, sort_keys=False))
+    configs = [config_mod.load(ROOT / "config" / "config.yaml"), config_mod.load(path)]
+    assert list(configs[0]["train"]) != list(configs[1]["train"])
+    for make in (lambda c: ground_truth_config(c, 0, 0), lambda c: run_config(c, "seeds", 0),
+                 lambda c: study_config(c, "fig9", 0)):
+        first, second = (training_settings(make(c), evaluates=True) for c in configs)
+        assert repr(first) == repr(second)
+
+
 def test_gratings_keys_change_only_a_gratings_jobs_settings():
     """wsnas.plan.settings.data_settings: the gratings' own keys (train_images, test_images, frequency) are
     part of a gratings job's fingerprint, and of no other dataset's, so adding them reran no digits job."""

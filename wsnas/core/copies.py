@@ -91,6 +91,11 @@ class CopyNet(WeightSharingNet):
             out += [self.op(i, e, ops[e], route[i][e]) for e in range(3)]
         return out + [self.slots["head"][0]]
 
+    def trained_parameters(self, child: int) -> list[nn.Parameter]:
+        """With several copies a step's route is drawn after the step begins: no weight is known to be
+        trained, so every gradient accumulates into its zeroed tensor."""
+        return super().trained_parameters(child) if self.copies == 1 else []
+
     def op_parameters(self, cell: int, edge: int, k: int, copy_index: int) -> list[nn.Parameter]:
         return list(self.op(cell, edge, k, copy_index).parameters())
 

@@ -16,7 +16,7 @@ import copy
 import torch
 from torch import nn
 
-from wsnas.core.operations import BUILDERS, Chain
+from wsnas.core.operations import BUILDERS, BatchNorm2d, Chain
 from wsnas.core.sharing import assignment, slot_names
 from wsnas.core.space import CHILD_IDS, parse_child
 
@@ -26,7 +26,7 @@ class Stem(nn.Module):
         super().__init__()
         layers, c = [], in_channels
         for _ in range(convs):
-            layers += [nn.Conv2d(c, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels, momentum=bn_momentum)]
+            layers += [nn.Conv2d(c, channels, 3, padding=1, bias=False), BatchNorm2d(channels, momentum=bn_momentum)]
             c = channels
         self.layers = Chain(*layers)
 
@@ -42,7 +42,7 @@ class Cell(nn.Module):
         self.preprocess = Chain(
             nn.ReLU(inplace=False),
             nn.Conv2d(in_channels, channels, 1, bias=False),
-            nn.BatchNorm2d(channels, momentum=bn_momentum, affine=False),
+            BatchNorm2d(channels, momentum=bn_momentum, affine=False),
         )
         self.edges = nn.ModuleList(
             nn.ModuleList(build(channels, bn_momentum) for build in BUILDERS) for _ in range(3)
@@ -119,6 +119,7 @@ class WeightSharingNet(nn.Module):
         self._ops = [parse_child(c) for c in CHILD_IDS]
         # Slots with several copies: the parameters of each copy, and which copies may hold a gradient.
         self._copy_params = {s: [list(c.parameters()) for c in cs] for s, cs in self.slots.items() if len(cs) > 1}
+        self._trained: dict[int, list[nn.Parameter]] = {}
         self.gradients_restored()
 
     def gradients_restored(self) -> None:
@@ -150,6 +151,18 @@ class WeightSharingNet(nn.Module):
     def parameters_of(self, child: int):
         for module in self.modules_of(child):
             yield from module.parameters()
+
+    def trained_parameters(self, child: int) -> list[nn.Parameter]:
+        """The weights a step of ``child`` gives a gradient: its stem, cell preprocessing, chosen operation
+        per edge and head, in its copies (``modules_of`` holds every operation of a cell)."""
+        if child not in self._trained:
+            ops = self._ops[child]
+            modules = [self.slots["stem"][self.assign["stem"][child]], self.slots["head"][self.assign["head"][child]]]
+            for i in range(self.num_cells):
+                cell = self.slots[f"cell{i}"][self.assign[f"cell{i}"][child]]
+                modules += [cell.preprocess, *(cell.edges[e][ops[e]] for e in range(3))]
+            self._trained[child] = [p for m in modules for p in m.parameters()]
+        return self._trained[child]
 
     def compile_parts(self, backend: str = "inductor") -> None:
         """``torch.compile`` in place (``nn.Module.compile``) every operation, every cell's preprocessing

@@ -58,8 +58,24 @@ class DilatedDepthwise(nn.Conv2d):
         return out.contiguous(memory_format=torch.channels_last) if channels_last else out
 
 
+class BatchNorm2d(nn.BatchNorm2d):
+    """``nn.BatchNorm2d`` without the step counter's increment when ``momentum`` is set.
+
+    PyTorch adds 1 to ``num_batches_tracked`` in every training forward, one more kernel launch per BN
+    per step (26 of a paper-size child's step), but reads the counter only when ``momentum`` is None (a
+    cumulative average, as BN recalibration uses): then this is ``nn.BatchNorm2d``. Outputs and running
+    statistics are bitwise PyTorch's; the counter stays 0 in checkpoints."""
+
+    def forward(self, x):
+        if not (self.training and self.track_running_stats and self.momentum is not None):
+            return super().forward(x)
+        self._check_input_dim(x)
+        return nn.functional.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, True,
+                                        self.momentum, self.eps)
+
+
 def _bn(channels, momentum):
-    return nn.BatchNorm2d(channels, affine=False, momentum=momentum)
+    return BatchNorm2d(channels, affine=False, momentum=momentum)
 
 
 def max_pool_3x3(channels, bn_momentum):

@@ -13,8 +13,10 @@ and wildcards with the same planning functions the rules call (``wsnas.plan``), 
 - ``eval``: child-images evaluated, keyed by how many children share one evaluation pass (its cache
   computes the stem and the first cell's shared edges once per pass, ``wsnas.core.model``).
 
-Hours come from the rates ``python -m bench`` measured on the machine in question (``rates`` in its
-JSON). The evaluation time of a child-image when n children share a pass is modelled as
+Hours come from the rates ``python -m bench`` measured on the machine in question, in the precision the
+configuration trains in (``rates_for``: ``rates_by_precision`` in its JSON), and a search's supernet
+images are counted at its method's measured step time relative to single path's (``step_factor``:
+``step_factors`` in the JSON, from the methods' declared timings). The evaluation time of a child-image when n children share a pass is modelled as
 ``a + b / n``, fitted to the two measured points n = 1 and n = 64 (the stem dominates the FLOPs and is
 the part that is shared). Metrics, tables and figures (local rules) and the data preparation cost
 seconds and are left out; any other rule without a work model here is refused, so a new training rule
@@ -34,6 +36,7 @@ import yaml
 
 from wsnas.data.sizes import split_sizes
 from wsnas.errors import WsnasError
+from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config
 from wsnas.plan.reuse import study_networks, study_reuse
 from wsnas.plan.runs import ground_truth_config, ranked_epochs, run_config
@@ -53,15 +56,18 @@ class Work:
     standalone: float = 0.0
     finetune: float = 0.0
     eval: dict = field(default_factory=dict)  # children sharing a pass -> child-images
+    #: A search's method: (name, its options with the declared defaults, as sorted items); None: single path.
+    method: tuple | None = None
 
     def add_eval(self, sharing: int, child_images: float) -> None:
         self.eval[sharing] = self.eval.get(sharing, 0.0) + child_images
 
-    def seconds(self, rates: dict) -> float:
+    def seconds(self, rates: dict, step_factor: float = 1.0) -> float:
+        """``step_factor``: the method's step time over single path's, for the supernet images."""
         t1, t64 = 1 / rates["eval_single"], 1 / rates["eval_all64"]
         b = (t1 - t64) * 64 / 63
         a = t1 - b
-        return (self.supernet / rates["supernet_train"] + self.standalone / rates["standalone_train"]
+        return (step_factor * self.supernet / rates["supernet_train"] + self.standalone / rates["standalone_train"]
                 + self.finetune / rates["standalone_train_one"]
                 + sum(n_img * (a + b / n) for n, n_img in self.eval.items()))
 
@@ -124,10 +130,11 @@ def finetune(config: dict, epoch: str) -> Work:
 
 
 def train_search(config: dict, search: str, instance: str) -> Work:
-    """A supernet of the run's epochs (a method's own overhead is left out: ``python -m bench`` measures it)
-    and its dense evaluation."""
+    """A supernet of the run's epochs by the run's method (its step time relative to single path's is
+    ``step_factor``'s) and its dense evaluation."""
     cfg = search_config(config, search, int(instance))
-    work = Work(supernet=_train_images(cfg))
+    options = checked_method(cfg["method"])
+    work = Work(supernet=_train_images(cfg), method=(cfg["method"]["name"], tuple(sorted(options.items(), key=str))))
     work.add_eval(64, cfg["train"]["dense_eval_steps"] * 64 * _n_test(config))
     return work
 
@@ -304,13 +311,41 @@ def targets(config: dict) -> dict[str, frozenset]:
     return plan(config)
 
 
-def projection(config: dict, rates: dict) -> list[dict]:
+def rates_for(bench: dict, precision: str) -> dict:
+    """The rates a benchmark result measured in ``precision`` (a ``train.precision``; ``auto``: the
+    benchmark's fast precision, as ``auto`` resolves on its device); one line when it has none."""
+    chosen = bench["fast_precision"] if precision == "auto" else precision
+    by_precision = bench.get("rates_by_precision") or {bench["fast_precision"]: bench["rates"]}
+    if chosen not in by_precision:
+        raise WsnasError(f"the benchmark result has rates in {', '.join(sorted(by_precision))}, not in {chosen} "
+                         "(config key train.precision): rerun python -m bench on this device")
+    return by_precision[chosen]
+
+
+def step_factor(method: tuple | None, factors: list[dict]) -> float | None:
+    """A search's step time over single path's: the measured factor (``python -m bench``'s
+    ``step_factors``) of the most specific timing of its method whose options all equal the run's; 1 for
+    single path; None when its method (or that variant) was not timed."""
+    if method is None:
+        return 1.0
+    name, options = method[0], dict(method[1])
+    matching = [f for f in factors if f["method"] == name and all(options.get(k) == v for k, v in f["options"].items())]
+    if not matching:
+        return 1.0 if name == "single_path" else None
+    return max(matching, key=lambda f: len(f["options"]))["factor"]
+
+
+def projection(config: dict, rates: dict, factors: list[dict] | None = None) -> list[dict]:
     """Per target: its jobs, the training and evaluation images, and the projected hours on one device
     of the benchmarked kind. Targets share jobs: each row counts all it needs (``hours``) and, apart,
-    what it needs beyond the ground truth that every table and figure compares with (``hours_own``)."""
+    what it needs beyond the ground truth that every table and figure compares with (``hours_own``).
+    ``factors``: the methods' measured step factors (``step_factor``); a search whose method has none is
+    counted at single path's rate and named in its row's ``untimed``."""
     planned = plan(config)
     work = {key: job_work(config, key) for key in set().union(*planned.values())}
-    hours = lambda keys: sum(work[k].seconds(rates) for k in keys) / 3600  # noqa: E731
+    measured = {k: step_factor(w.method, factors or []) for k, w in work.items()}
+    seconds = {k: w.seconds(rates, measured[k] or 1.0) for k, w in work.items()}
+    hours = lambda keys: sum(seconds[k] for k in keys) / 3600  # noqa: E731
     rows = []
     for target, keys in planned.items():
         rows.append({
@@ -320,8 +355,15 @@ def projection(config: dict, rates: dict) -> list[dict]:
             "eval_child_images": sum(sum(work[k].eval.values()) for k in keys),
             "hours": hours(keys),
             "hours_own": hours(keys - planned["ground_truth"]),
+            "untimed": sorted({_describe(work[k].method, factors or []) for k in keys if measured[k] is None}),
         })
     return rows
+
+
+def _describe(method: tuple, factors: list[dict]) -> str:
+    """The method's name and its values of the options its timings vary."""
+    timed = {k for f in factors if f["method"] == method[0] for k in f["options"]}
+    return method[0] + "".join(f" {k}={v}" for k, v in method[1] if k in timed)
 
 
 def rule_counts(keys) -> Counter:

@@ -30,11 +30,17 @@ _SHARING_KEYS = {"full": (), "group": ("groups", "grouping", "grouping_seed", "c
                  "prefix": ("prefix_cells", "copy_init"), "standalone": ("copy_init",)}
 
 
+def _sorted(section: dict) -> dict:
+    """A config section's keys in one order, whatever order its YAML file wrote them in: Snakemake compares
+    ``params`` as text, so the same settings must read the same."""
+    return dict(sorted(section.items()))
+
+
 def data_settings(data: dict) -> dict:
     """The dataset and its augmentation (the prepared file is checked by checksum, not by folder); the
     gratings' own keys only for the gratings, so adding them changed no other dataset's settings."""
     ignored = DATA_LOCATION_KEYS + (() if data["name"] == "gratings" else GRATINGS_KEYS)
-    return {k: v for k, v in data.items() if k not in ignored}
+    return _sorted({k: v for k, v in data.items() if k not in ignored})
 
 
 def sharing_settings(sharing: dict) -> dict:
@@ -49,7 +55,7 @@ def train_settings(train: dict) -> dict:
     out = {k: v for k, v in train.items() if k not in TRAIN_SPEED_KEYS}
     if train["child_order"] == "sequential":
         out.pop("order_seed")
-    return out
+    return _sorted(out)
 
 
 def evaluation_settings(evaluate: dict) -> dict:
@@ -65,13 +71,13 @@ def evaluation_settings(evaluate: dict) -> dict:
 def method_settings(method: dict) -> dict | None:
     """The method section, or None for the baseline without options (``single_path``), so that the
     fingerprints of single-path jobs stay those written before methods were selectable."""
-    return None if dict(method) == {"name": "single_path"} else dict(method)
+    return None if dict(method) == {"name": "single_path"} else _sorted(method)
 
 
 def training_settings(cfg: dict, evaluates: bool = False) -> dict:
     """What a training job's checkpoints and results depend on; ``evaluates``: it also stores
     evaluations (always so with ``train.dense_eval_steps``)."""
-    out = {"protocol": PROTOCOL_VERSION, "data": data_settings(cfg["data"]), "model": dict(cfg["model"]),
+    out = {"protocol": PROTOCOL_VERSION, "data": data_settings(cfg["data"]), "model": _sorted(cfg["model"]),
            "sharing": sharing_settings(cfg["sharing"]), "train": train_settings(cfg["train"])}
     if method_settings(cfg["method"]) is not None:
         out["method"] = method_settings(cfg["method"])

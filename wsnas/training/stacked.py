@@ -42,9 +42,10 @@ def _batch_norm(modules, x):
     var = torch.cat([m.running_var for m in modules])
     if not bn.training:
         return F.batch_norm(x, mean, var, weight, bias, False, 0.0, bn.eps)
-    with torch.no_grad():
-        for m in modules:
-            m.num_batches_tracked += 1
+    if bn.momentum is None:  # a cumulative average counts the batches (wsnas.core.operations.BatchNorm2d)
+        with torch.no_grad():
+            for m in modules:
+                m.num_batches_tracked += 1
     momentum = bn.momentum if bn.momentum is not None else 1.0 / float(bn.num_batches_tracked)
     out = F.batch_norm(x, mean, var, weight, bias, True, momentum, bn.eps)
     with torch.no_grad():

@@ -170,7 +170,8 @@ class DINAS(SinglePath):
             if g is not None and math.isfinite(self.lam):
                 gp = projected(g, layer.others(child), self.lam)
                 norm, projected_norm = g.to(torch.float64).norm(), gp.norm()
-                ratio = float(projected_norm / norm) if norm > 0 else 1.0
+                # a device tensor: the step never waits for the device (a CUDA graph could hold it)
+                ratio = torch.where(norm > 0, projected_norm / norm, 1.0)
                 kind = self.kinds[name]
                 self._ratio_sum[kind] = self._ratio_sum.get(kind, 0.0) + ratio
                 self._ratio_n[kind] = self._ratio_n.get(kind, 0) + 1
@@ -180,7 +181,7 @@ class DINAS(SinglePath):
     def end_epoch(self) -> dict:
         """Per layer kind: the mean ||G P|| / ||G|| over the epoch's steps, tr(P)/d and the smallest
         eigenvalue of P (with lambda = 1 the spec predicts the effective step collapses: logged, not hidden)."""
-        out = {f"dinas_ratio_{k}": s / self._ratio_n[k] for k, s in self._ratio_sum.items()}
+        out = {f"dinas_ratio_{k}": float(s) / self._ratio_n[k] for k, s in self._ratio_sum.items()}
         kinds = {}
         for name, layer in self.layers.items():
             kinds.setdefault(self.kinds[name], []).append(layer.diagnostics(self.lam))

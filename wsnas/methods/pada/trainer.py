@@ -87,7 +87,8 @@ def sample_scores(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Eq. 13: ``||softmax(logits) - onehot(y)||_2`` per sample, the norm of the gradient of the summed
     cross-entropy with respect to the logits; computed in fp32."""
     probs = torch.softmax(logits.detach().float(), dim=1)
-    return (probs - F.one_hot(y, probs.shape[1]).float()).norm(dim=1)
+    # probs - onehot(y), bitwise, without F.one_hot's check of y's range (a wait for the device)
+    return probs.scatter_add(1, y[:, None], torch.full_like(probs[:, :1], -1.0)).norm(dim=1)
 
 
 def epoch_scores(index: torch.Tensor, scores: torch.Tensor, n: int) -> torch.Tensor:

@@ -84,10 +84,18 @@ class SinglePath(Method):
     # -- the parts of a step, shared with stacked execution (wsnas.training.stacked) ---------------------
     def begin_step(self) -> int:
         """Choose the step's child, zero the gradients (``inactive_grads``), then free the private copies
-        of other children from the optimiser (``WeightSharingNet.release_other_copies``)."""
+        of other children from the optimiser (``WeightSharingNet.release_other_copies``).
+
+        With ``zero``, the child's own weights start the step without a gradient: backward hands them its
+        gradient tensors instead of adding them to zeros (one kernel less per weight; the same values),
+        while every other weight used so far keeps its zeroed gradient."""
         child = self.sampler.next()
-        self.optimizer.zero_grad(set_to_none=self.t["inactive_grads"] == "none")
+        zero = self.t["inactive_grads"] == "zero"
+        self.optimizer.zero_grad(set_to_none=not zero)
         self.model.release_other_copies(child)
+        if zero:
+            for p in self.model.trained_parameters(child):
+                p.grad = None
         return child
 
     def loss(self, logits, batch, child: int):
