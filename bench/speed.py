@@ -279,24 +279,22 @@ def step_factors(timings: dict) -> list[dict]:
     (``wsnas.plan.cost.step_factor``): a timing against another timing chains their factors; a method
     whose timings are phases of one run (``Timing.share``) gets one factor, their share-weighted mean."""
     declared = {t.label: (d, t) for d in declarations().values() for t in d.timings}
-    factor = {}
 
-    def of(label):
-        if label not in factor:
-            _, timing = declared[label]
-            reference = 1.0 if timing.against == "single path" else of(timing.against)
-            factor[label] = reference / timings[label]["ratio"]
-        return factor[label]
-
-    timings = {label: case for label, case in timings.items()
-               if declared[label][1].against in ("single path", *timings)}  # each chain measured to single path
+    def of(label):  # None where the chain to single path has a timing this run left out
+        if label not in timings:
+            return None
+        against = declared[label][1].against
+        reference = 1.0 if against == "single path" else of(against)
+        return None if reference is None else reference / timings[label]["ratio"]
 
     out, seen = [], set()
     for label in timings:
         declaration, timing = declared[label]
+        if of(label) is None:
+            continue
         if timing.share is not None:
             phases = [t for t in declaration.timings if t.share is not None]
-            if declaration.name in seen or any(t.label not in timings for t in phases):
+            if declaration.name in seen or any(of(t.label) is None for t in phases):
                 continue
             seen.add(declaration.name)
             out.append({"method": declaration.name, "options": {}, "factor": sum(t.share * of(t.label) for t in phases),

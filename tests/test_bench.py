@@ -137,3 +137,16 @@ def test_calibration_probe_separates_seed_noise_from_child_signal(tmp_path, caps
     calibrate.main(["--config", str(TEST_CONFIG), "--children", "2", "--seeds", "2"])
     line = json.loads(capsys.readouterr().out)
     assert line["children"] == 2 and line["mean_accuracy"] == pytest.approx(probed.mean())
+
+
+def test_step_factors_chain_to_single_path_and_leave_out_a_broken_chain():
+    from bench.speed import step_factors
+
+    first, second, amended = ("DARTS first order (mixed operations) vs single path", "DARTS second order vs first order",
+                              "DARTS amended vs second order")
+    factors = step_factors({first: {"ratio": 0.5}, second: {"ratio": 0.25}, amended: {"ratio": 0.5}})
+    by_variant = {f["options"]["variant"]: f["factor"] for f in factors}
+    assert by_variant == {"first_order": 2.0, "second_order": 8.0, "amended": 16.0}
+    # second order not timed: amended (measured against it) has no factor either, and no error
+    factors = step_factors({first: {"ratio": 0.5}, amended: {"ratio": 0.5}})
+    assert [f["options"] for f in factors] == [{"variant": "first_order"}]
