@@ -31,13 +31,8 @@ def rows_in_precisions(cfg: dict, bench: dict) -> tuple[str, list[dict]]:
     ``hours_<p>`` for every other precision the benchmark measured (bf16 beside a config's fp32)."""
     precision = cfg["train"]["precision"]
     chosen = bench["fast_precision"] if precision == "auto" else precision
-    factors = bench.get("step_factors") or []
-    rows = cost.projection(cfg, cost.rates_for(bench, chosen), factors)
-    for other, rates in (bench.get("rates_by_precision") or {}).items():
-        if other != chosen:
-            for row, beside in zip(rows, cost.projection(cfg, rates, factors)):
-                row[f"hours_{other}"] = beside["hours"]
-    return chosen, rows
+    beside = {p: r for p, r in (bench.get("rates_by_precision") or {}).items() if p != chosen}
+    return chosen, cost.projection(cfg, cost.rates_for(bench, chosen), bench.get("step_factors") or [], beside)
 
 
 def table(rows, bench: dict, config_path, precision: str) -> str:

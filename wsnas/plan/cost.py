@@ -134,7 +134,7 @@ def train_search(config: dict, search: str, instance: str) -> Work:
     ``step_factor``'s) and its dense evaluation."""
     cfg = search_config(config, search, int(instance))
     options = checked_method(cfg["method"])
-    work = Work(supernet=_train_images(cfg), method=(cfg["method"]["name"], tuple(sorted(options.items(), key=str))))
+    work = Work(supernet=_train_images(cfg), method=(cfg["method"]["name"], tuple(sorted(options.items()))))
     work.add_eval(64, cfg["train"]["dense_eval_steps"] * 64 * _n_test(config))
     return work
 
@@ -335,17 +335,20 @@ def step_factor(method: tuple | None, factors: list[dict]) -> float | None:
     return max(matching, key=lambda f: len(f["options"]))["factor"]
 
 
-def projection(config: dict, rates: dict, factors: list[dict] | None = None) -> list[dict]:
+def projection(config: dict, rates: dict, factors: list[dict] | None = None,
+               beside: dict[str, dict] | None = None) -> list[dict]:
     """Per target: its jobs, the training and evaluation images, and the projected hours on one device
     of the benchmarked kind. Targets share jobs: each row counts all it needs (``hours``) and, apart,
     what it needs beyond the ground truth that every table and figure compares with (``hours_own``).
     ``factors``: the methods' measured step factors (``step_factor``); a search whose method has none is
-    counted at single path's rate and named in its row's ``untimed``."""
+    counted at single path's rate and named in its row's ``untimed``. ``beside``: other rates by name
+    (another precision's), each giving the rows' ``hours_<name>`` from the same counted work."""
     planned = plan(config)
     work = {key: job_work(config, key) for key in set().union(*planned.values())}
     measured = {k: step_factor(w.method, factors or []) for k, w in work.items()}
-    seconds = {k: w.seconds(rates, measured[k] or 1.0) for k, w in work.items()}
-    hours = lambda keys: sum(seconds[k] for k in keys) / 3600  # noqa: E731
+    seconds = {name: {k: w.seconds(r, measured[k] or 1.0) for k, w in work.items()}
+               for name, r in {"": rates, **(beside or {})}.items()}
+    hours = lambda keys, name="": sum(seconds[name][k] for k in keys) / 3600  # noqa: E731
     rows = []
     for target, keys in planned.items():
         rows.append({
@@ -356,6 +359,7 @@ def projection(config: dict, rates: dict, factors: list[dict] | None = None) -> 
             "hours": hours(keys),
             "hours_own": hours(keys - planned["ground_truth"]),
             "untimed": sorted({_describe(work[k].method, factors or []) for k in keys if measured[k] is None}),
+            **{f"hours_{name}": hours(keys, name) for name in beside or {}},
         })
     return rows
 
