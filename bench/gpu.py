@@ -1,4 +1,4 @@
-"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 8 minutes).
+"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 6 minutes).
 
     bash bench/gpu.sh OUT              # = python3 -m bench.gpu OUT
     python -m bench.gpu OUT --dry-run  # the same steps on this machine's CPU at a tiny size (the tests run it)
@@ -7,8 +7,9 @@ It needs only what such machines hold (PyTorch, numpy, scipy, scikit-learn, pand
 nothing; without jsonschema the configuration is filled from its schema unchecked (``wsnas.config``). In order:
 1. correctness checks that only a GPU can run: stacked K-network training against one network at a time
    (float64, and the forward pass under TF32 and bf16 with their tolerances), ``train.compile`` against eager
-   (float64), and bf16 against fp32 ranking of the 64 children of a trained supernet (Kendall tau, largest
-   accuracy difference);
+   (float64), bf16 against fp32 ranking of the 64 children of a trained supernet (Kendall tau, largest
+   accuracy difference), whole-step CUDA graphs against eager (``bench.cuda_graphs``: bitwise in fp32,
+   images/s, memory, streams) and every method's epoch time against single path's;
 2. the speed benchmark at the paper size (``python -m bench --size paper``), with seconds per CIFAR-10 epoch,
    TFLOP/s and MFU against the measured bf16 matrix-product peak, and whether ``auto``'s path is the fastest;
 3. the projected GPU-hours of every target of the paper configuration (``python -m bench.projection``);
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from bench import speed
+from bench import cuda_graphs, speed
 from bench.timing import _sync
 from wsnas import config
 from wsnas.config import merged
@@ -155,8 +156,9 @@ def check_remedy_steps(size, device) -> dict:
     and its epoch time against the reference's. A method whose timings are phases of a paper run (``share``)
     is judged on their mix against its ``step_target``; a single timing against single path is judged
     against it directly. The timed epoch is each run's second (a method that samples paths or data then
-    does)."""
-    cfg = _config(size, device, "train.epochs=2")
+    does). Every run steps eagerly (``train.cuda_graphs=off``): the ratios are each method's own cost, as the
+    issues' targets were set; ``python -m bench`` times single path as the pipeline runs it."""
+    cfg = _config(size, device, "train.epochs=2", "train.cuda_graphs=off")
     data = _data(cfg, device)
 
     def seconds_of(run_cfg):
@@ -189,8 +191,25 @@ def check_remedy_steps(size, device) -> dict:
     return out
 
 
+def check_cuda_graphs(size, device) -> dict:
+    """Whole-step CUDA graphs (``bench.cuda_graphs``): replay against eager bitwise in fp32 (one child; a
+    supernet's 64 graphs in one pool replayed in a random order; the pipeline's ``train.cuda_graphs``),
+    images/s against eager, the 64 graphs' memory and 1, 2, 4 and 8 streams."""
+    out = {}
+    for name, fn in cuda_graphs.PARTS:
+        for key, value in fn(size, device).items():
+            if isinstance(value, dict):  # counts, e.g. the steps each comparison ran
+                out.update({f"{name}: {key}: {k}": v for k, v in value.items()})
+            else:
+                out[f"{name}: {key}"] = _verdict(value, 0.0) if "weight difference" in key else value
+    return out
+
+
 def measure_speed(size, device) -> dict:
-    result = speed.run(SIZES[size]["speed"], device.type, compiled=device.type == "cuda")
+    """``python -m bench`` at the paper size without the costly DARTS timings (the remedy steps time them)
+    and without ``train.compile`` (checked above; no gain measured), 16 stacked children: about 3 minutes."""
+    result = speed.run(SIZES[size]["speed"], device.type, compiled=False, costly=False,
+                       stack=16 if device.type == "cuda" else None)
     result["report"] = speed.report(result)
     rates, peak = result["rates"], result.get("ceiling_matmul_bf16_gflops", result["ceiling_matmul_fp32_gflops"])
     result["cifar10_epoch_seconds"] = {
@@ -246,6 +265,10 @@ def summary(record) -> str:
         for name, v in (results or {}).items():
             if isinstance(v, dict):
                 lines.append(f"| {part}: {name} | {v['value']:.3g} | {v['tolerance']:g} | {'yes' if v['passed'] else 'NO'} |")
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                lines.append(f"| {part}: {name} | {v:.4g} | | |")
+            elif isinstance(v, list):
+                lines.append(f"| {part}: {name} | {', '.join(f'{x:.4g}' for x in v)} | | |")
     s = record.get("speed")
     if s:
         lines += ["", "## Speed (paper network, CIFAR-sized synthetic data)", "", "```", s["report"], "```", "",
@@ -302,7 +325,7 @@ def main(argv=None) -> dict:
         print(f"[{record['seconds']:6.0f} s] {name}: {'failed' if name in record['errors'] else 'done'}", flush=True)
 
     for name, fn in (("stacked", check_stacked), ("compiled", check_compiled), ("bf16 ranking", check_bf16_ranking),
-                     ("remedy steps", check_remedy_steps)):
+                     ("cuda graphs", check_cuda_graphs), ("remedy steps", check_remedy_steps)):
         part(name, lambda fn=fn: fn(size, device), lambda v, name=name: record["checks"].__setitem__(name, v))
     part("speed", lambda: measure_speed(size, device), lambda v: record.__setitem__("speed", v))
     if record["speed"]:

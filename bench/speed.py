@@ -128,15 +128,20 @@ def standalone_rate(cfg, data, children, stacked, device):
 def supernet_rate(cfg, data, device, compiled=False):
     """Images/s of supernet training, one child per mini-batch in the config's child order (sequential unless
     a case sets another). The warm-up epoch trains 111, 222, 333 and 444 first, so that every operation on
-    every edge has run (and compiled) before the timed epoch: a short epoch would otherwise meet new ones."""
+    every edge has run (and compiled) before the timed epoch: a short epoch would otherwise meet new ones;
+    with ``train.cuda_graphs`` (on a GPU) a second one goes on through all 64 children, so that each
+    child's graph is captured before the timed epoch."""
     trainer = Loop(cfg, data, Path("/nonexistent"))
     if compiled:
         trainer.method.model.compile_parts()
 
     def warm_up():
         sampler = trainer.method.sampler
-        trainer.method.sampler = ChildSampler([child_index(c) for c in ("111", "222", "333", "444")], "sequential", 0)
+        first = [child_index(c) for c in ("111", "222", "333", "444")]
+        trainer.method.sampler = ChildSampler(first + list(range(len(CHILD_IDS))), "sequential", 0)
         trainer.train_epoch()
+        if getattr(trainer.method, "graphs", None) is not None:  # every child's step captured before the timing
+            trainer.train_epoch()
         trainer.method.sampler = sampler
 
     return data.n_train / timed(trainer.train_epoch, device, warm_up=warm_up)
@@ -161,8 +166,10 @@ def eval_rate(cfg, data, shared, device):
     return len(CHILD_IDS) * n / seconds
 
 
-def run(size: str, device_name: str, compiled: bool | None = None, costly: bool | None = None) -> dict:
-    """Every case at ``size``; ``costly``: also the costly timings (default: the size's choice)."""
+def run(size: str, device_name: str, compiled: bool | None = None, costly: bool | None = None,
+        stack: int | None = None) -> dict:
+    """Every case at ``size``; ``costly``: also the costly timings (default: the size's choice); ``stack``:
+    K, the children trained standalone (default: the size's)."""
     device = resolve_device(device_name)
     compiled = device.type == "cuda" if compiled is None else compiled
     s = SIZES[size]
@@ -171,7 +178,8 @@ def run(size: str, device_name: str, compiled: bool | None = None, costly: bool 
     prepared = random_cifar_like(s["steps"] * batch, s["eval_images"])
     base = [*s["model"], "data.name=cifar10", f"train.batch_size={batch}", "train.epochs=200",
             f"train.device={device.type}", "evaluate.batch_size=1000"]
-    naive_cfg = config.load(None, [*base, "train.precision=fp32", "evaluate.precision=fp32", "train.channels_last=off"])
+    naive_cfg = config.load(None, [*base, "train.precision=fp32", "evaluate.precision=fp32", "train.channels_last=off",
+                                   "train.cuda_graphs=off"])
     fast_cfg = config.load(None, base)
     precision = resolved_precision("auto", device)
     naive = _data(prepared, naive_cfg, device, channels_last=False)
@@ -179,7 +187,7 @@ def run(size: str, device_name: str, compiled: bool | None = None, costly: bool 
     set_tf32("fp32", device)
     fp32 = torch.float32
     result = {"size": size, "device": describe_device(device), "threads": torch.get_num_threads(),
-              "fast_precision": precision, "batch_size": batch, "stack": s["stack"]}
+              "fast_precision": precision, "batch_size": batch, "stack": stack or s["stack"]}
     result["ceiling_matmul_fp32_gflops"] = matmul_ceiling(device, fp32)
     if device.type == "cuda":
         result["ceiling_matmul_bf16_gflops"] = matmul_ceiling(device, torch.bfloat16)
@@ -189,7 +197,7 @@ def run(size: str, device_name: str, compiled: bool | None = None, costly: bool 
     flops = forward_flops(naive_cfg)
     result["child_forward_mflops_mean"] = sum(flops) / len(flops) / 1e6
     result["child_forward_mflops_min_max"] = [min(flops) / 1e6, max(flops) / 1e6]
-    k = s["stack"]
+    k = stack or s["stack"]
     children = sorted({round(i * 63 / max(k - 1, 1)) for i in range(k)})  # spread: 111, 222, 333, 444 for K=4
     k_flops = 3 * sum(flops[c] for c in children) / len(children)
     train_flops = 3 * sum(flops) / len(flops)

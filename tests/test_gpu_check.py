@@ -22,12 +22,13 @@ def test_dry_run_without_jsonschema_writes_checks_speed_and_projection(tmp_path)
     record = json.loads((tmp_path / "gpu-check.json").read_text())
     assert record["errors"] == {} and record["environment"]["missing"][0] == "jsonschema"
     checks = record["checks"]
-    assert set(checks) == {"stacked", "compiled", "bf16 ranking", "remedy steps"}
-    for part in ("stacked", "compiled", "bf16 ranking"):
+    assert set(checks) == {"stacked", "compiled", "bf16 ranking", "cuda graphs", "remedy steps"}
+    for part in ("stacked", "compiled", "bf16 ranking", "cuda graphs"):
         for name, verdict in checks[part].items():
             assert not isinstance(verdict, dict) or verdict["passed"], (part, name, verdict)
     assert set(checks["stacked"]) == {"fp64 weights after one epoch", "tf32 forward logits", "bf16 forward logits"}
     assert checks["bf16 ranking"]["largest accuracy difference"]["value"] < 0.03
+    assert checks["cuda graphs"]["pipeline: standalone 243: graphs captured"] == 1
     seconds = record["speed"]["cifar10_epoch_seconds"]
     assert len(seconds) == 4 and all(v > 0 for v in seconds.values())
     assert {r["target"] for r in record["projection"]} >= {"all", "all_tables", "ground_truth"}

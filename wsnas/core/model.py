@@ -127,6 +127,11 @@ class WeightSharingNet(nn.Module):
         resume): the next ``release_other_copies`` checks them all."""
         self._holding = {s: set(range(len(ps))) for s, ps in self._copy_params.items()}
 
+    @property
+    def has_private_copies(self) -> bool:
+        """Whether some slot holds more than one weight copy (group or prefix sharing)."""
+        return bool(self._copy_params)
+
     def release_other_copies(self, child: int) -> None:
         """Set the gradient of every weight copy that ``child`` does not use to None, so that the optimiser
         leaves it alone (no weight decay, no momentum) until a child that uses it trains again.

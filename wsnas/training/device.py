@@ -34,11 +34,12 @@ def set_tf32(setting: str, device: torch.device) -> None:
         torch.backends.cudnn.allow_tf32 = on
 
 
-def precision_context(setting: str, device: torch.device):
+def precision_context(setting: str, device: torch.device, cache: bool = True):
     """Autocast for ``bf16``; a no-op for ``fp32`` and ``tf32`` (tf32 is the backend switch
-    ``set_tf32``). Weights, optimiser state and BN statistics stay fp32 in every mode."""
+    ``set_tf32``). Weights, optimiser state and BN statistics stay fp32 in every mode. ``cache=False``
+    recasts the weights at every use (the same values), as a CUDA graph's capture must."""
     bf16 = resolved_precision(setting, device) == "bf16"
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16, cache_enabled=cache)
 
 
 def stacked_enabled(setting: str, device: torch.device) -> bool:

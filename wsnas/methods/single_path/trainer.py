@@ -10,7 +10,9 @@ train; other children's private copies stay frozen, ``WeightSharingNet.release_o
 sets gradients to None, so only the current child's weights move.
 
 A remedy that changes only part of a step subclasses this and overrides ``loss`` (per-sample weights) or
-``after_backward`` (gradient transforms between ``backward()`` and the optimiser step).
+``after_backward`` (gradient transforms between ``backward()`` and the optimiser step); a method that
+overrides neither, nor ``step``, has its steps captured as CUDA graphs on a GPU (``train.cuda_graphs``,
+``wsnas.training.graphs``).
 """
 
 import torch
@@ -21,8 +23,9 @@ from wsnas.errors import WsnasError
 from wsnas.methods.child_order import ChildSampler
 from wsnas.methods.protocol import Method, StepResult, seeded_network, sgd
 from wsnas.methods.single_path import DECLARATION
-from wsnas.training.device import precision_context
+from wsnas.training.device import compile_enabled, precision_context
 from wsnas.training.evaluate import evaluate_children
+from wsnas.training.graphs import StepGraphs, graphs_enabled
 from wsnas.training.schedule import cosine_lr
 
 
@@ -41,6 +44,8 @@ class SinglePath(Method):
         self.optimizer = sgd(self.model.parameters(), t)
         self.sampler = sampler or ChildSampler(self.children, t["child_order"], t["order_seed"])
         self.lr = t["lr"]
+        self.graphs = (StepGraphs(self) if graphs_enabled(t.get("cuda_graphs", "auto"), self.device)
+                       and not compile_enabled(t["compile"]) and self.capturable() else None)
 
     # -- the protocol ---------------------------------------------------------------------------------
     def new_epoch(self, epoch: int) -> dict:
@@ -50,12 +55,19 @@ class SinglePath(Method):
         return {"lr": self.lr}
 
     def step(self, batch, valid=None) -> StepResult:
-        child = self.begin_step()
-        with self.autocast():
-            logits = self.model(batch.x, child)
-            loss = self.loss(logits, batch, child)
-        loss.backward()
-        self.end_step(child, loss)
+        child = self.sampler.next()
+        replayed = None if self.graphs is None else self.graphs.replay(child, batch)
+        if replayed is None:
+            self.prepare_gradients(child)
+            with self.autocast():
+                logits = self.model(batch.x, child)
+                loss = self.loss(logits, batch, child)
+            loss.backward()
+            self.after_backward(child)
+            self.optimizer.step()
+        else:
+            loss, logits = replayed
+        self.sampler.observe(child, loss.detach())
         return StepResult(child, loss.detach(), logits.detach(), batch.y)
 
     def state_dict(self) -> dict:
@@ -83,20 +95,25 @@ class SinglePath(Method):
 
     # -- the parts of a step, shared with stacked execution (wsnas.training.stacked) ---------------------
     def begin_step(self) -> int:
-        """Choose the step's child, zero the gradients (``inactive_grads``), then free the private copies
-        of other children from the optimiser (``WeightSharingNet.release_other_copies``).
+        """Choose the step's child and prepare the gradients for it (``prepare_gradients``)."""
+        child = self.sampler.next()
+        self.prepare_gradients(child)
+        return child
+
+    def prepare_gradients(self, child: int) -> None:
+        """Zero the gradients (``inactive_grads``), then free the private copies of other children from
+        the optimiser (``WeightSharingNet.release_other_copies``).
 
         With ``zero``, the child's own weights start the step without a gradient: backward hands them its
         gradient tensors instead of adding them to zeros (one kernel less per weight; the same values),
-        while every other weight used so far keeps its zeroed gradient."""
-        child = self.sampler.next()
+        while every other weight used so far keeps its zeroed gradient; once CUDA graphs hold the
+        gradients, they keep their tensors and are zeroed like the others."""
         zero = self.t["inactive_grads"] == "zero"
         self.optimizer.zero_grad(set_to_none=not zero)
         self.model.release_other_copies(child)
-        if zero:
+        if zero and not (self.graphs is not None and self.graphs.static_gradients):
             for p in self.model.trained_parameters(child):
                 p.grad = None
-        return child
 
     def loss(self, logits, batch, child: int):
         """The training loss of a mini-batch; override to weight samples by ``batch.index``."""
@@ -115,8 +132,15 @@ class SinglePath(Method):
         """The network this method trains (a method with another network, DCNAS's copies, overrides it)."""
         return build_model(cfg, data)
 
-    def autocast(self):
-        return precision_context(self.t["precision"], self.device)
+    def capturable(self) -> bool:
+        """Whether CUDA graphs can hold this method's steps: single path's step, loss and gradient hooks
+        unchanged, on a network without private copies (whose gradients the optimiser frees per child)."""
+        cls = type(self)
+        return (cls.step is SinglePath.step and cls.loss is SinglePath.loss
+                and cls.after_backward is SinglePath.after_backward and not self.model.has_private_copies)
+
+    def autocast(self, cache: bool = True):
+        return precision_context(self.t["precision"], self.device, cache)
 
     def set_lr(self, lr: float) -> None:
         self.lr = lr

@@ -1,0 +1,308 @@
+"""Whole-step CUDA graphs for the launch-bound paper network, measured against eager steps (issue 31, items 2-4).
+
+    python -m bench.cuda_graphs OUT.json            # on a GPU: about 1-2 minutes
+    python -m bench.cuda_graphs OUT.json --dry-run  # on the CPU at a tiny size: the eager parts only
+
+One training step (forward, backward, SGD step of ``torch.optim.SGD`` with momentum and weight decay) is
+captured once per child into a ``torch.cuda.CUDAGraph`` (static input buffers, the momentum buffers made by
+eager warm-up steps, gradients set to None before capture as ``train.inactive_grads: none`` does, so each
+graph steps only its child's weights), then replayed. Parts, each written to the JSON as it ends:
+
+1. ``bitwise``: fp32, deterministic cuDNN/cuBLAS, paper network: a standalone child (243) trained eagerly
+   against warm-up + graph replays on the same batches; a supernet whose 64 graphs share one memory pool,
+   replayed in a random child order, against the same order eagerly. Largest absolute weight difference.
+2. ``rates``: images/s of standalone and supernet training (bf16 autocast, channels_last, batch 256),
+   eager against graph replay; the memory the 64 graphs hold.
+3. ``pipeline``: the pipeline's own path (``Loop``, ``train.cuda_graphs`` on against off): weights after two
+   epochs in fp32 (deterministic), of a supernet and of child 243 alone; images/s of each one's third epoch in bf16;
+4. ``streams``: aggregate images/s of S independent standalone networks (S = 1, 2, 4, 8), each replaying
+   its own graph on its own CUDA stream from one process.
+"""
+
+import argparse
+import json
+import os
+import random
+import time
+from pathlib import Path
+
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before cuBLAS starts: deterministic GEMMs
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from wsnas import config  # noqa: E402
+from wsnas.core.model import WeightSharingNet  # noqa: E402
+from wsnas.core.space import CHILD_IDS, child_index  # noqa: E402
+
+SIZES = {"gpu": {"model": [], "batch": 256, "resolution": 32, "steps": 200, "bitwise_steps": 24},
+         "dry-run": {"model": ["model.stem_channels=8", "model.stem_convs=1", "model.cell_channels=4",
+                               "model.num_cells=2"], "batch": 8, "resolution": 8, "steps": 3, "bitwise_steps": 4}}
+WARM = 3  # eager steps before capture: cuDNN's choices, the momentum buffers, the allocator's pool
+
+
+class Net:
+    """One network, its SGD and, on CUDA, one graph per child."""
+
+    def __init__(self, size, device, precision, seed=0):
+        s = SIZES[size]
+        cfg = config.load(None, [*s["model"], "train.lr=0.1"])
+        torch.manual_seed(seed)
+        self.model = WeightSharingNet(cfg["model"], cfg["sharing"]).to(device, memory_format=torch.channels_last)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-3, foreach=True)
+        self.device, self.bf16 = device, precision == "bf16"
+        self.x = torch.zeros(s["batch"], 3, s["resolution"], s["resolution"], device=device).contiguous(
+            memory_format=torch.channels_last)
+        self.y = torch.zeros(s["batch"], dtype=torch.long, device=device)
+        self.graphs, self.losses = {}, {}
+
+    def _step(self, child):
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16, cache_enabled=False):
+            loss = F.cross_entropy(self.model(self.x, child), self.y)
+        loss.backward()
+        self.opt.step()
+        return loss.detach()
+
+    def eager(self, child, x, y):
+        self.x.copy_(x)
+        self.y.copy_(y)
+        self.opt.zero_grad(set_to_none=True)
+        return self._step(child)
+
+    def capture(self, children, pool=None):
+        """One graph per child; all of them in ``pool`` (default: a new one shared by these graphs)."""
+        pool = pool or torch.cuda.graph_pool_handle()
+        for child in children:
+            self.opt.zero_grad(set_to_none=True)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph, pool=pool):
+                self.losses[child] = self._step(child)
+            self.graphs[child] = graph
+        self.opt.zero_grad(set_to_none=True)
+        return pool
+
+    def replay(self, child, x, y):
+        self.x.copy_(x, non_blocking=True)
+        self.y.copy_(y, non_blocking=True)
+        self.graphs[child].replay()
+        return self.losses[child]
+
+
+def _batches(size, device, n, seed=0):
+    s = SIZES[size]
+    g = torch.Generator().manual_seed(seed)
+    return [(torch.randn(s["batch"], 3, s["resolution"], s["resolution"], generator=g).to(device),
+             torch.randint(0, 10, (s["batch"],), generator=g).to(device)) for _ in range(n)]
+
+
+def _warm(net, children, batches):
+    """Eager steps on a side stream (graph capture's rule), every child once so every momentum buffer exists."""
+    side = torch.cuda.Stream() if net.device.type == "cuda" else None
+    if side is not None:
+        side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side) if side is not None else _null():
+        for i, child in enumerate(children):
+            net.eager(child, *batches[i % len(batches)])
+    if side is not None:
+        torch.cuda.current_stream().wait_stream(side)
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _largest_difference(a, b) -> float:
+    return max(float((x.float() - y.float()).abs().max()) for x, y in zip(a.model.state_dict().values(),
+                                                                          b.model.state_dict().values()))
+
+
+def bitwise(size, device) -> dict:
+    """Eager against graph replay, fp32 and deterministic algorithms."""
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    n = SIZES[size]["bitwise_steps"]
+    out = {}
+    child = child_index("243")
+    batches = _batches(size, device, WARM + n, seed=1)
+    eager, graphed = Net(size, device, "fp32"), Net(size, device, "fp32")
+    for x, y in batches:
+        eager.eager(child, x, y)
+    _warm(graphed, [child] * WARM, batches[:WARM])
+    if device.type == "cuda":
+        graphed.capture([child])
+        for x, y in batches[WARM:]:
+            graphed.replay(child, x, y)
+    else:
+        for x, y in batches[WARM:]:
+            graphed.eager(child, x, y)
+    torch.cuda.synchronize() if device.type == "cuda" else None
+    out["standalone 243: largest weight difference"] = _largest_difference(eager, graphed)
+    children = list(range(len(CHILD_IDS)))
+    order = random.Random(7).choices(children, k=3 * len(children))
+    batches = _batches(size, device, len(children) + len(order), seed=2)
+    eager, graphed = Net(size, device, "fp32"), Net(size, device, "fp32")
+    for i, c in enumerate(children):
+        eager.eager(c, *batches[i])
+    _warm(graphed, children, batches[:len(children)])
+    if device.type == "cuda":
+        graphed.capture(children)
+    for j, c in enumerate(order):
+        eager.eager(c, *batches[len(children) + j])
+        (graphed.replay if device.type == "cuda" else graphed.eager)(c, *batches[len(children) + j])
+    torch.cuda.synchronize() if device.type == "cuda" else None
+    out["supernet, 64 graphs in one pool, random order: largest weight difference"] = _largest_difference(eager, graphed)
+    out["steps"] = {"standalone": n, "supernet": len(order)}
+    torch.backends.cudnn.deterministic = False
+    return out
+
+
+def _rate(fn, steps, batch, device):
+    fn(0)
+    torch.cuda.synchronize() if device.type == "cuda" else None
+    start = time.perf_counter()
+    for i in range(steps):
+        fn(i)
+    torch.cuda.synchronize() if device.type == "cuda" else None
+    return steps * batch / (time.perf_counter() - start)
+
+
+def rates(size, device) -> dict:
+    """Images/s, eager against graph replay, bf16 on CUDA (fp32 on the CPU)."""
+    torch.backends.cudnn.benchmark = True
+    precision = "bf16" if device.type == "cuda" else "fp32"
+    s = SIZES[size]
+    batches = _batches(size, device, 8)
+    child = child_index("243")
+    out = {}
+    net = Net(size, device, precision)
+    _warm(net, [child], batches)
+    out["standalone eager img/s"] = _rate(lambda i: net.eager(child, *batches[i % 8]), s["steps"], s["batch"], device)
+    order = random.Random(3).choices(range(len(CHILD_IDS)), k=s["steps"])
+    sup = Net(size, device, precision, seed=1)
+    _warm(sup, range(len(CHILD_IDS)), batches)
+    out["supernet eager img/s"] = _rate(lambda i: sup.eager(order[i], *batches[i % 8]), s["steps"], s["batch"], device)
+    if device.type != "cuda":
+        return out
+    net.capture([child])
+    out["standalone graph img/s"] = _rate(lambda i: net.replay(child, *batches[i % 8]), s["steps"], s["batch"], device)
+    before = torch.cuda.memory_reserved()
+    sup.capture(range(len(CHILD_IDS)))
+    torch.cuda.synchronize()
+    out["64 graphs: memory reserved by capture (MB)"] = (torch.cuda.memory_reserved() - before) / 2**20
+    out["supernet graph img/s"] = _rate(lambda i: sup.replay(order[i], *batches[i % 8]), s["steps"], s["batch"], device)
+    out["standalone graph / eager"] = out["standalone graph img/s"] / out["standalone eager img/s"]
+    out["supernet graph / eager"] = out["supernet graph img/s"] / out["supernet eager img/s"]
+    return out
+
+
+def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2):
+    """A pipeline ``Loop`` on random CIFAR-sized data, ``train.cuda_graphs`` on or off; on the CPU, ``on``
+    is the graphs' bookkeeping with stand-ins (``StepGraphs(emulate=True)``)."""
+    from bench.speed import random_cifar_like
+    from wsnas.data.device_data import DeviceData
+    from wsnas.training.graphs import StepGraphs
+    from wsnas.training.loop import Loop
+
+    s = SIZES[size]
+    steps = 70 if size == "gpu" else 4  # on a GPU, more than one pass over the 64 children per epoch
+    cfg = config.load(None, [*s["model"], "data.name=cifar10", f"data.resolution={s['resolution']}",
+                             f"train.batch_size={s['batch']}", f"train.epochs={epochs}", f"train.device={device.type}",
+                             f"train.precision={precision}", "train.cuda_graphs=" + ("on" if graphs and device.type == "cuda" else "off")])
+    data = DeviceData(random_cifar_like(steps * s["batch"] + s["batch"] // 2, 16), cfg["data"], device, channels_last=True)
+    loop = Loop(cfg, data, None, children=children)
+    if graphs and device.type != "cuda":
+        loop.method.graphs = StepGraphs(loop.method, emulate=True)
+    return loop
+
+
+def pipeline(size, device) -> dict:
+    """``train.cuda_graphs`` on against off through ``Loop``: bitwise in fp32, images/s in bf16 (CUDA)."""
+    out = {}
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    for label, children in (("supernet", None), ("standalone 243", [child_index("243")])):
+        states = []
+        for graphs in (False, True):
+            loop = _loop(size, device, graphs, "fp32", children)
+            loop.train_epoch()
+            loop.train_epoch()
+            states.append(loop.method.model.state_dict())
+            if graphs:
+                out[f"{label}: graphs captured"] = len(loop.method.graphs.graphs)
+        out[f"{label}: largest weight difference after 2 epochs (fp32)"] = max(
+            float((a.double() - b.double()).abs().max()) for a, b in zip(states[0].values(), states[1].values()))
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
+    precision = "bf16" if device.type == "cuda" else "fp32"
+    for label, children in (("supernet", None), ("standalone 243", [child_index("243")])):
+        rates = {}
+        for graphs in (False, True):
+            loop = _loop(size, device, graphs, precision, children, epochs=3)
+            loop.train_epoch()
+            loop.train_epoch()
+            rates[graphs] = loop.train_epoch()["images_per_s"]  # the third epoch: every graph captured before
+        out[f"{label}: epoch img/s eager, graphs ({precision})"] = [rates[False], rates[True]]
+        out[f"{label}: graphs / eager"] = rates[True] / rates[False]
+    return out
+
+
+def streams(size, device, counts=(1, 2, 4, 8)) -> dict:
+    """Aggregate images/s of S standalone networks, each replaying its graph on its own stream."""
+    if device.type != "cuda":
+        return {}
+    s = SIZES[size]
+    batches = _batches(size, device, 8)
+    child = child_index("243")
+    out = {}
+    for count in counts:
+        nets = [Net(size, device, "bf16", seed=k) for k in range(count)]
+        lanes = [torch.cuda.Stream() for _ in nets]
+        for net, lane in zip(nets, lanes):
+            _warm(net, [child], batches)
+            net.capture([child])
+        torch.cuda.synchronize()
+
+        def step(i):
+            for net, lane in zip(nets, lanes):
+                lane.wait_stream(torch.cuda.current_stream())
+                with torch.cuda.stream(lane):
+                    net.replay(child, *batches[i % 8])
+            for lane in lanes:
+                torch.cuda.current_stream().wait_stream(lane)
+
+        out[f"{count} streams: img/s (all networks)"] = _rate(step, s["steps"], s["batch"] * count, device)
+        del nets
+        torch.cuda.empty_cache()
+    return out
+
+
+PARTS = (("bitwise", bitwise), ("rates", rates), ("pipeline", pipeline), ("streams", streams))
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m bench.cuda_graphs", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("json", type=Path)
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args(argv)
+    size = "dry-run" if args.dry_run else "gpu"
+    device = torch.device("cpu" if args.dry_run or not torch.cuda.is_available() else "cuda")
+    record = {"device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu", "torch": torch.__version__,
+              "errors": {}}
+    start = time.perf_counter()
+    for name, fn in PARTS:
+        try:
+            record[name] = fn(size, device)
+        except Exception as e:  # noqa: BLE001 - record it and go on
+            record["errors"][name] = f"{type(e).__name__}: {e}"
+        record["seconds"] = time.perf_counter() - start
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(record, indent=1))
+        print(f"[{record['seconds']:6.0f} s] {name}: {json.dumps(record.get(name), indent=None)}", flush=True)
+    return record
+
+
+if __name__ == "__main__":
+    main()
