@@ -16,7 +16,10 @@ graph steps only its child's weights), then replayed. Parts, each written to the
 3. ``pipeline``: the pipeline's own path (``Loop``, ``train.cuda_graphs`` on against off): weights after two
    epochs in fp32 (deterministic), of a supernet and of child 243 alone; images/s of each one's third epoch in bf16;
 4. ``streams``: aggregate images/s of S independent standalone networks (S = 1, 2, 4, 8), each replaying
-   its own graph on its own CUDA stream from one process.
+   its own graph on its own CUDA stream from one process;
+5. ``chunk``: a ground-truth chunk of 8 children through the pipeline's ``run_loops``, one after another
+   against interleaved on 8 streams (``train.streams``): bitwise in fp32, images/s in bf16;
+6. ``kernels``: the ten kernels with the most device time over 20 eager supernet steps, and kernels per step.
 """
 
 import argparse
@@ -35,7 +38,7 @@ from wsnas import config  # noqa: E402
 from wsnas.core.model import WeightSharingNet  # noqa: E402
 from wsnas.core.space import CHILD_IDS, child_index  # noqa: E402
 
-SIZES = {"gpu": {"model": [], "batch": 256, "resolution": 32, "steps": 200, "bitwise_steps": 24},
+SIZES = {"gpu": {"model": [], "batch": 256, "resolution": 32, "steps": 100, "bitwise_steps": 24},
          "dry-run": {"model": ["model.stem_channels=8", "model.stem_convs=1", "model.cell_channels=4",
                                "model.num_cells=2"], "batch": 8, "resolution": 8, "steps": 3, "bitwise_steps": 4}}
 WARM = 3  # eager steps before capture: cuDNN's choices, the momentum buffers, the allocator's pool
@@ -199,7 +202,7 @@ def rates(size, device) -> dict:
     return out
 
 
-def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2):
+def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2, folder=None):
     """A pipeline ``Loop`` on random CIFAR-sized data, ``train.cuda_graphs`` on or off; on the CPU, ``on``
     is the graphs' bookkeeping with stand-ins (``StepGraphs(emulate=True)``)."""
     from bench.speed import random_cifar_like
@@ -213,7 +216,7 @@ def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2):
                              f"train.batch_size={s['batch']}", f"train.epochs={epochs}", f"train.device={device.type}",
                              f"train.precision={precision}", "train.cuda_graphs=" + ("on" if graphs and device.type == "cuda" else "off")])
     data = DeviceData(random_cifar_like(steps * s["batch"] + s["batch"] // 2, 16), cfg["data"], device, channels_last=True)
-    loop = Loop(cfg, data, None, children=children)
+    loop = Loop(cfg, data, folder, children=children)
     if graphs and device.type != "cuda":
         loop.method.graphs = StepGraphs(loop.method, emulate=True)
     return loop
@@ -248,6 +251,43 @@ def pipeline(size, device) -> dict:
     return out
 
 
+def chunk(size, device) -> dict:
+    """A ground-truth chunk of 8 children through ``run_loops`` (checkpoints included), one after another
+    against interleaved on 8 CUDA streams (``train.streams``), with graphs: bitwise in fp32, images/s in bf16."""
+    import tempfile
+
+    from wsnas.training.stacked import run_loops
+
+    children = [child_index(c) for c in ("111", "124", "243", "314", "342", "423", "431", "444")][:8 if size == "gpu" else 2]
+    n = len(children)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+    def train(streams, precision, folder):
+        loops = [_loop(size, device, True, precision, [c], folder=folder / str(i)) for i, c in enumerate(children)]
+        sync()
+        start = time.perf_counter()
+        run_loops(loops, False, streams=streams)
+        sync()
+        images = sum(loop.epoch * loop.data.n_train for loop in loops)
+        return loops, images / (time.perf_counter() - start)
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+        alone, _ = train(1, "fp32", tmp / "a")
+        together, _ = train(n, "fp32", tmp / "b")
+        out[f"{n} children: largest weight difference, {n} streams against one after another (fp32)"] = max(
+            float((x.double() - y.double()).abs().max()) for a, b in zip(alone, together)
+            for x, y in zip(a.method.model.state_dict().values(), b.method.model.state_dict().values()))
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
+        precision = "bf16" if device.type == "cuda" else "fp32"
+        rates = [train(streams, precision, tmp / f"r{streams}")[1] for streams in (1, n)]
+    out[f"{n} children: img/s one after another, {n} streams ({precision})"] = rates
+    out[f"{n} children: {n} streams / one after another"] = rates[1] / rates[0]
+    return out
+
+
 def streams(size, device, counts=(1, 2, 4, 8)) -> dict:
     """Aggregate images/s of S standalone networks, each replaying its graph on its own stream."""
     if device.type != "cuda":
@@ -278,7 +318,34 @@ def streams(size, device, counts=(1, 2, 4, 8)) -> dict:
     return out
 
 
-PARTS = (("bitwise", bitwise), ("rates", rates), ("pipeline", pipeline), ("streams", streams))
+def kernels(size, device, steps=20, top=10) -> dict:
+    """The ``top`` kernels by device time over ``steps`` eager supernet steps (bf16 on CUDA; on the CPU, the
+    operators by CPU time): each one's share of the profiled time, and its calls per step."""
+    from torch.profiler import ProfilerActivity, profile
+
+    cuda = device.type == "cuda"
+    batches = _batches(size, device, 8)
+    order = random.Random(5).choices(range(len(CHILD_IDS)), k=steps)
+    net = Net(size, device, "bf16" if cuda else "fp32")
+    _warm(net, range(len(CHILD_IDS)), batches)
+    torch.cuda.synchronize() if cuda else None
+    with profile(activities=[ProfilerActivity.CUDA if cuda else ProfilerActivity.CPU]) as prof:
+        for i, child in enumerate(order):
+            net.eager(child, *batches[i % 8])
+        torch.cuda.synchronize() if cuda else None
+    timed = "self_device_time_total" if cuda else "self_cpu_time_total"
+    events = [e for e in prof.key_averages() if getattr(e, timed) > 0 and (not cuda or e.device_type.name == "CUDA")]
+    total = sum(getattr(e, timed) for e in events)
+    out = {}
+    for e in sorted(events, key=lambda e: getattr(e, timed), reverse=True)[:top]:
+        out[f"{e.key[:70]}: share of device time"] = getattr(e, timed) / total
+        out[f"{e.key[:70]}: calls per step"] = e.count / steps
+    out["kernels per step"] = sum(e.count for e in events) / steps
+    return out
+
+
+PARTS = (("bitwise", bitwise), ("rates", rates), ("pipeline", pipeline), ("streams", streams), ("chunk", chunk),
+         ("kernels", kernels))
 
 
 def main(argv=None) -> dict:

@@ -31,6 +31,7 @@ import torch
 
 from bench import cuda_graphs, speed
 from bench.timing import _sync
+from bench.traffic import bytes_per_image
 from wsnas import config
 from wsnas.config import merged
 from wsnas.plan import cost
@@ -219,6 +220,11 @@ def measure_speed(size, device) -> dict:
         "all-64 evaluation of the 10k test set": 64 * CIFAR_TEST / rates["eval_all64"],
     }
     result["mfu_vs_measured_matmul"] = {c["case"]: c["fast_gflops"] / peak for c in result["cases"]}
+    network = config.load(None, [*speed.SIZES[SIZES[size]["speed"]]["model"], f"train.batch_size={result['batch_size']}"])
+    per_image = bytes_per_image(network, child_index("243"), 2 if result["fast_precision"] == "bf16" else 4)["per_image"]
+    result["achieved_bandwidth_gb_s"] = {  # against the bytes-per-image model of unfused kernels (a lower bound)
+        "supernet training": rates["supernet_train"] * per_image / 1e9,
+        "one child": rates["standalone_train_one"] * per_image / 1e9, "model MB per image": per_image / 1e6}
     case = {name: next((c for c in result["cases"] if c["case"].startswith(name)), None)
             for name in ("standalone,", "standalone: stacked", "supernet training: compiled")}
     stacked, compiled = case["standalone: stacked"], case["supernet training: compiled"]
@@ -277,6 +283,11 @@ def summary(record) -> str:
         lines += ["", "| case | fast TFLOP/s | MFU vs measured matmul peak |", "|---|---|---|"]
         lines += [f"| {c['case']} | {c['fast_gflops'] / 1e3:.2f} | {100 * s['mfu_vs_measured_matmul'][c['case']]:.1f}% |" for c in s["cases"]]
         lines += ["", f"auto's choice: {json.dumps(s['auto_choice'])}"]
+        bandwidth = s.get("achieved_bandwidth_gb_s")
+        if bandwidth:
+            lines += ["", f"achieved memory bandwidth (bench/traffic.py, {bandwidth['model MB per image']:.1f} MB per "
+                      f"training image): supernet training {bandwidth['supernet training']:.0f} GB/s, one child "
+                      f"{bandwidth['one child']:.0f} GB/s"]
     if record.get("projection"):
         lines += ["", "## Projected device-hours of the paper configuration", "",
                   "| target | jobs | device-hours (fp32, the config's) | beyond the ground truth | device-hours (bf16) |",

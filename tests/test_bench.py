@@ -18,7 +18,8 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
     assert set(cases) == {"standalone", "supernet training", "all-64 evaluation (8 images)",
                           "DARTS first order (mixed operations) vs single path", "DARTS second order vs first order",
                           "DARTS amended vs first order", "DARTS amended vs second order",
-                          "DCNAS plain phase vs single path", "DCNAS Eq. 8 paired phase vs single path"}
+                          "DCNAS plain phase vs single path", "DCNAS Eq. 8 paired phase vs single path",
+                          "DARTS second order", "DARTS amended"}  # ", finite-difference vs exact Hessian products"
     by_name = {c["case"]: c for c in result["cases"]}  # ratios of one run: a ratio of ratios is consistent
     amended, second = by_name["DARTS amended vs first order"], by_name["DARTS second order vs first order"]
     assert by_name["DARTS amended vs second order"]["ratio"] == pytest.approx(amended["fast"] / second["fast"])
@@ -32,6 +33,8 @@ def test_benchmark_smoke_run_writes_consistent_json(tmp_path, capsys):
     first = factors[("darts", (("variant", "first_order"),))]
     assert first == pytest.approx(1 / by_name["DARTS first order (mixed operations) vs single path"]["ratio"])
     assert factors[("darts", (("variant", "amended"),))] == pytest.approx(first / amended["ratio"])
+    fd = by_name["DARTS amended, finite-difference vs exact Hessian products"]
+    assert factors[("darts", (("variant", "amended"), ("hvp", "fd")))] == pytest.approx(first / amended["ratio"] / fd["ratio"])
     assert [m for m, _ in factors].count("dcnas") == 1 and factors[("di_nas", ())] > 0
     printed = capsys.readouterr().out
     assert "| standalone, K=2 children |" in printed and "fast/naive" in printed
@@ -150,3 +153,18 @@ def test_step_factors_chain_to_single_path_and_leave_out_a_broken_chain():
     # second order not timed: amended (measured against it) has no factor either, and no error
     factors = step_factors({first: {"ratio": 0.5}, amended: {"ratio": 0.5}})
     assert [f["options"] for f in factors] == [{"variant": "first_order"}]
+
+
+def test_the_traffic_model_counts_activations_per_image():
+    from bench.traffic import bytes_per_image
+    from wsnas import config
+    from wsnas.core.space import child_index
+
+    cfg = config.load(None, ["model.stem_channels=8", "model.cell_channels=4", "model.num_cells=2"])
+    wider = config.load(None, ["model.stem_channels=16", "model.cell_channels=8", "model.num_cells=2"])
+    child = child_index("243")
+    bf16, fp32 = bytes_per_image(cfg, child, 2, batch=2), bytes_per_image(cfg, child, 4, batch=6)
+    assert fp32["forward"] == 2 * bf16["forward"] > 0  # per image: the batch does not matter
+    assert bf16["backward"] == 2 * bf16["forward"]
+    assert bytes_per_image(wider, child, 2)["forward"] > 1.8 * bf16["forward"]
+    assert bytes_per_image(cfg, child_index("444"), 2)["optimiser"] != bf16["optimiser"]  # its own weights

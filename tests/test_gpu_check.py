@@ -31,6 +31,8 @@ def test_dry_run_without_jsonschema_writes_checks_speed_and_projection(tmp_path)
     assert checks["cuda graphs"]["pipeline: standalone 243: graphs captured"] == 1
     seconds = record["speed"]["cifar10_epoch_seconds"]
     assert len(seconds) == 4 and all(v > 0 for v in seconds.values())
+    assert record["speed"]["achieved_bandwidth_gb_s"]["supernet training"] > 0
+    assert 0 < checks["cuda graphs"]["kernels: kernels per step"]
     assert {r["target"] for r in record["projection"]} >= {"all", "all_tables", "ground_truth"}
     text = (tmp_path / "summary.md").read_text()
     for heading in ("## Correctness", "## Speed", "## Projected device-hours"):

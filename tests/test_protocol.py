@@ -283,7 +283,7 @@ def test_job_settings_hold_exactly_what_a_result_depends_on():
     gt = ground_truth_config(cfg, 0, 0)
     settings = training_settings(gt, evaluates=True)
     faster = merged(gt, train={"threads": 3, "channels_last": "off", "stacked": "on", "compile": "on", "cuda_graphs": "off",
-                                  "device": "cpu"},
+                                  "streams": 4, "device": "cpu"},
                     evaluate={"batch_size": 7}, data={"root": "elsewhere", "verify_checksums": False})
     assert training_settings(faster, evaluates=True) == settings  # speed and location only
     assert training_settings(merged(gt, evaluate={"bn_mode": "batch"}), evaluates=True) != settings

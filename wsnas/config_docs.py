@@ -54,7 +54,7 @@ Any other configuration works the same way: `snakemake --cores all all --configf
 SEE_ALSO = {
     "method": "[Search methods](methods/README.md)",
     "train": "[Protocol](protocol.md) (`child_order`, `inactive_grads`, `precision`) and "
-             "[Performance](performance.md) (`device`, `channels_last`, `stacked`, `compile`, `cuda_graphs`)",
+             "[Performance](performance.md) (`device`, `channels_last`, `stacked`, `compile`, `cuda_graphs`, `streams`)",
     "studies": "[Usage: the studies](usage.md#the-studies-behind-tables-3-4-and-figures-4-9)",
     "searches": "[Comparing methods](comparing-methods.md)",
     "comparison": "[Comparing methods](comparing-methods.md#how-to-read-table-5)",

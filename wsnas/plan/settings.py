@@ -22,7 +22,7 @@ from wsnas.errors import WsnasError
 PROTOCOL_VERSION = 2
 PROTOCOL_CHANGES = {1: "cell preprocessing BN with affine parameters, before the authors' protocol"}
 
-TRAIN_SPEED_KEYS = ("device", "threads", "channels_last", "stacked", "compile", "cuda_graphs")
+TRAIN_SPEED_KEYS = ("device", "threads", "channels_last", "stacked", "compile", "cuda_graphs", "streams")
 DATA_LOCATION_KEYS = ("root", "verify_checksums")
 #: Keys only the procedural gratings read (wsnas.data.gratings); other datasets ignore them.
 GRATINGS_KEYS = ("train_images", "test_images", "frequency")

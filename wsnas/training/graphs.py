@@ -62,9 +62,10 @@ class _Eager:
 
 
 class StepGraphs:
-    """One graph per child of ``method`` (a method on single path's step, whose ``capturable()`` says so:
-    ``model``, ``optimizer``, ``t``, ``lr``, ``children``, ``device``, ``autocast``); ``replay`` returns (loss, logits) of a step, or
-    None where the step must run eagerly (another batch size, a momentum buffer not made yet)."""
+    """One graph per child of ``method``, a method on single path's step whose ``capturable()`` says so (read:
+    ``model``, ``optimizer``, ``t``, ``lr``, ``children``, ``device``, ``autocast``). ``replay`` returns the
+    step's (loss, logits), or None where it must run eagerly (another batch size; a weight not yet used or
+    without its momentum buffer)."""
 
     def __init__(self, method, emulate: bool = False):
         self.method, self.emulate = method, emulate
@@ -122,8 +123,6 @@ class StepGraphs:
 
     def _capture(self, child: int):
         m, params = self.method, self.stepped(child)
-        if not self.zero:
-            m.optimizer.zero_grad(set_to_none=True)
         bufs = [m.optimizer.state[p]["momentum_buffer"] for p in params] if self.momentum else []
         if self.emulate:
             graph = _Eager(lambda: self.body(child))

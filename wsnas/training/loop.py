@@ -163,14 +163,25 @@ class Loop:
 
     def train_epoch(self, on_step=None) -> dict:
         """One epoch; ``on_step(loop)`` after every step (tests watch weights with it)."""
+        steps = self.epoch_steps()
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            if on_step is not None:
+                on_step(self)
+
+    def epoch_steps(self):
+        """One epoch as a generator that yields after every step and returns the epoch's record, so that
+        a driver can interleave several loops' steps (``wsnas.training.streams``)."""
         self.start_epoch()
         progress = Progress(self.data.steps_per_epoch(self.t["batch_size"]), f"epoch {self.epoch + 1}/{self.t['epochs']}")
         for i, batch in enumerate(self.batches()):
             self.record(self.method.step(batch, self.valid_batch()))
             self.dense_eval()
-            if on_step is not None:
-                on_step(self)
             progress.update(i + 1)
+            yield
         return self.end_epoch()
 
     def start_epoch(self) -> None:
@@ -238,11 +249,16 @@ class Loop:
 
     def run(self, after_epoch=None) -> "Loop":
         """Train until ``train.epochs``, resuming first if the checkpoint folder has a valid checkpoint."""
+        for _ in self.training_steps(after_epoch):
+            pass
+        return self
+
+    def training_steps(self, after_epoch=None):
+        """``run`` as a generator that yields after every step (``wsnas.training.streams``)."""
         self.resume()
         while self.epoch < self.t["epochs"]:
-            self.train_epoch()
+            yield from self.epoch_steps()
             self.after_epoch(after_epoch)
-        return self
 
     def dense_table(self):
         """Rows = global step, columns = child ids: accuracy after each of the last N mini-batches."""

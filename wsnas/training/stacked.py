@@ -26,6 +26,7 @@ from wsnas.core.model import Cell, Head, Stem
 from wsnas.core.operations import DenseGrad
 from wsnas.errors import WsnasError
 from wsnas.methods.protocol import StepResult, stacking_refusal
+from wsnas.training.streams import run_interleaved
 
 log = logging.getLogger("wsnas")
 
@@ -167,12 +168,17 @@ def train_epoch_stacked(loops) -> list[dict]:
     return [loop.end_epoch() for loop in loops]
 
 
-def run_loops(loops, stacked: bool, after_epoch=None):
+def run_loops(loops, stacked: bool, after_epoch=None, streams: int = 1):
     """Train every loop to its ``train.epochs``: all at once when ``stacked`` (and there are several),
-    otherwise one after another."""
+    ``streams`` at a time with their steps interleaved, each on its own CUDA stream, when ``streams`` > 1
+    (``wsnas.training.streams``), otherwise one after another."""
     loops = list(loops)
     if stacked and len(loops) > 1:
         return run_stacked(loops, after_epoch)
+    if streams > 1 and len(loops) > 1:
+        for start in range(0, len(loops), streams):
+            run_interleaved(loops[start:start + streams], after_epoch)
+        return loops
     for loop in loops:
         loop.run(after_epoch)
     return loops

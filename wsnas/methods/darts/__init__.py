@@ -42,5 +42,11 @@ DECLARATION = Declaration(
         Timing("DARTS amended vs second order", {"variant": "amended"}, train={"child_order": "uniform"},
                against="DARTS second order vs first order",
                note="Eq. 6 chains two Hessian products, second-order DARTS one", costly=True),
+        Timing("DARTS second order, finite-difference vs exact Hessian products", {"variant": "second_order", "hvp": "fd"},
+               train={"child_order": "uniform"}, against="DARTS second order vs first order",
+               note="Liu et al. Sec. 2.3's finite difference: two more gradients instead of a double backward", costly=True),
+        Timing("DARTS amended, finite-difference vs exact Hessian products", {"variant": "amended", "hvp": "fd"},
+               train={"child_order": "uniform"}, against="DARTS amended vs first order",
+               note="both of Eq. 6's Hessian products by finite differences", costly=True),
     ),
 )
