@@ -215,11 +215,34 @@ def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2, f
     cfg = config.load(None, [*s["model"], "data.name=cifar10", f"data.resolution={s['resolution']}",
                              f"train.batch_size={s['batch']}", f"train.epochs={epochs}", f"train.device={device.type}",
                              f"train.precision={precision}", "train.cuda_graphs=" + ("on" if graphs and device.type == "cuda" else "off")])
-    data = DeviceData(random_cifar_like(steps * s["batch"] + s["batch"] // 2, 16), cfg["data"], device, channels_last=True)
+    test = 2000 if size == "gpu" else 16  # two evaluation batches of 1000 on a GPU
+    data = DeviceData(random_cifar_like(steps * s["batch"] + s["batch"] // 2, test), cfg["data"], device, channels_last=True)
     loop = Loop(cfg, data, folder, children=children)
     if graphs and device.type != "cuda":
         loop.method.graphs = StepGraphs(loop.method, emulate=True)
     return loop
+
+
+def _evaluation(loop, device) -> dict:
+    """``evaluate_children`` of all 64 children with ``evaluate.cuda_graphs`` on against off (fp32, running
+    BN): the largest difference of accuracy and loss, and child-images/s of each after a warm-up call."""
+    from wsnas.training.evaluate import EvalGraphs, _evaluate_shared
+
+    model, data = loop.method.model, loop.data
+    cuda = device.type == "cuda"
+    graphs = EvalGraphs.of(model, emulate=not cuda)
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    out, results = {}, {}
+    for label, g in (("eager", None), ("graphs", graphs)):
+        _evaluate_shared(model, data, range(64), 1000, False, "fp32", graphs=g)  # warm-up (capture)
+        sync()
+        start = time.perf_counter()
+        results[label] = _evaluate_shared(model, data, range(64), 1000, False, "fp32", graphs=g)
+        sync()
+        out[f"evaluation of 64 children, {label}: child-img/s (fp32)"] = 64 * len(data.test_y) / (time.perf_counter() - start)
+    out["evaluation of 64 children: largest accuracy and loss difference"] = max(
+        float((a - b).abs().max()) for a, b in zip(results["eager"], results["graphs"]))
+    return out
 
 
 def pipeline(size, device) -> dict:
@@ -237,6 +260,8 @@ def pipeline(size, device) -> dict:
                 out[f"{label}: graphs captured"] = len(loop.method.graphs.graphs)
         out[f"{label}: largest weight difference after 2 epochs (fp32)"] = max(
             float((a.double() - b.double()).abs().max()) for a, b in zip(states[0].values(), states[1].values()))
+        if children is None:  # the trained supernet's evaluation of all 64 children, graphs against eager
+            out.update(_evaluation(loop, device))
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
     precision = "bf16" if device.type == "cuda" else "fp32"
     for label, children in (("supernet", None), ("standalone 243", [child_index("243")])):

@@ -202,7 +202,7 @@ def check_cuda_graphs(size, device) -> dict:
             if isinstance(value, dict):  # counts, e.g. the steps each comparison ran
                 out.update({f"{name}: {key}: {k}": v for k, v in value.items()})
             else:
-                out[f"{name}: {key}"] = _verdict(value, 0.0) if "weight difference" in key else value
+                out[f"{name}: {key}"] = _verdict(value, 0.0) if "difference" in key else value
     return out
 
 

@@ -155,3 +155,40 @@ def test_a_capture_that_fails_trains_on_eagerly(tiny_cfg, tiny_data, capsys):
     assert method.graphs is None and "training on without graphs" in capsys.readouterr().out
     state = method.model.state_dict()
     assert all(torch.equal(eager[k], state[k]) for k in eager)
+
+
+@pytest.mark.parametrize("bn_mode", ["running", "batch"])
+def test_evaluation_through_the_graphs_is_bitwise_eager(tiny_cfg, tiny_data, bn_mode):
+    from wsnas.training.evaluate import EvalGraphs, _evaluate_shared, evaluate_children
+
+    loop = Loop(merged(tiny_cfg, train={"epochs": 1}), tiny_data, None)
+    loop.train_epoch()
+    model = loop.method.model
+    batch = 64
+    assert len(tiny_data.test_y) % batch, "the split's last batch must be smaller (it runs eagerly)"
+    children = [0, 27, 63]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    eager = _evaluate_shared(model, tiny_data, children, batch, bn_mode == "batch")
+    graphs = EvalGraphs.of(model, emulate=True)
+    graphed = _evaluate_shared(model, tiny_data, children, batch, bn_mode == "batch", graphs=graphs)
+    assert len(graphs.entries) == 1
+    assert torch.equal(eager[0], graphed[0]) and torch.equal(eager[1], graphed[1])
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # batch BN restored
+    again = _evaluate_shared(model, tiny_data, children, batch, bn_mode == "batch", graphs=graphs)
+    assert torch.equal(again[1], eager[1]) and len(graphs.entries) == 1  # replayed, not captured again
+    with pytest.raises(WsnasError, match="evaluate.cuda_graphs=on needs a CUDA device"):
+        evaluate_children(model, tiny_data, {**tiny_cfg["evaluate"], "cuda_graphs": "on"})
+
+
+def test_evaluation_graphs_capture_afresh_when_a_tensor_is_replaced(tiny_cfg, tiny_data):
+    from wsnas.training.evaluate import EvalGraphs, _evaluate_shared
+
+    model = Loop(tiny_cfg, tiny_data, None).method.model
+    graphs = EvalGraphs.of(model, emulate=True)
+    _evaluate_shared(model, tiny_data, [5], 8, False, graphs=graphs)
+    first = next(iter(graphs.entries.values()))
+    bn = next(m for m in model.modules() if hasattr(m, "running_mean"))
+    bn.running_mean = bn.running_mean.clone() + 1.0  # a new tensor: the graph would read the old one
+    changed = _evaluate_shared(model, tiny_data, [5], 8, False, graphs=graphs)
+    assert next(iter(graphs.entries.values())) is not first
+    assert torch.equal(changed[1], _evaluate_shared(model, tiny_data, [5], 8, False)[1])

@@ -27,12 +27,12 @@ import torch.nn.functional as F
 from wsnas.errors import WsnasError
 
 
-def graphs_enabled(setting, device: torch.device) -> bool:
-    """``train.cuda_graphs``: ``auto`` on CUDA devices (measured faster, above), ``on`` refuses elsewhere."""
+def graphs_enabled(setting, device: torch.device, key: str = "train.cuda_graphs") -> bool:
+    """``train.cuda_graphs`` (or ``key``): ``auto`` on CUDA devices, ``on`` refuses elsewhere."""
     if setting in ("on", True):
         if device.type != "cuda":
-            raise WsnasError(f"train.cuda_graphs=on needs a CUDA device, and train.device is {device}; "
-                             "set train.cuda_graphs to auto or off")
+            raise WsnasError(f"config key {key}=on needs a CUDA device, and this job runs on {device}; "
+                             f"set {key} to auto or off")
         return True
     return setting == "auto" and device.type == "cuda"
 
