@@ -1,4 +1,4 @@
-"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 6 minutes).
+"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 7 minutes).
 
     bash bench/gpu.sh OUT              # = python3 -m bench.gpu OUT
     python -m bench.gpu OUT --dry-run  # the same steps on this machine's CPU at a tiny size (the tests run it)

@@ -81,17 +81,25 @@ class EvalGraphs:
                 _evaluate_batch(self.model, entry["x"], entry["y"], children, precision, entry["correct"],
                                 entry["loss"], cache_casts=False)
 
+            entry["x"].copy_(x)
+            entry["y"].copy_(y)
             if self.emulate:
                 entry["replay"] = body
-            else:
+            else:  # one eager pass on a side stream first: cuDNN chooses its algorithms outside the capture
+                side = torch.cuda.Stream(x.device)
+                side.wait_stream(torch.cuda.current_stream(x.device))
+                with torch.cuda.stream(side):
+                    body()
+                torch.cuda.current_stream(x.device).wait_stream(side)
                 self.pool = self.pool or torch.cuda.graph_pool_handle()
                 graph = torch.cuda.CUDAGraph()
                 with torch.cuda.graph(graph, pool=self.pool):
                     body()
                 entry["replay"] = graph.replay
             self.entries[key] = entry
-        entry["x"].copy_(x)
-        entry["y"].copy_(y)
+        else:
+            entry["x"].copy_(x)
+            entry["y"].copy_(y)
         entry["replay"]()
         return entry["correct"], entry["loss"]
 
