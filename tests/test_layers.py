@@ -14,7 +14,7 @@ LAYERS = [
                                    "wsnas.methods.pada", "wsnas.methods.darts", "wsnas.methods.dcnas"]),
     ("plan (torch-free)", ["wsnas.plan"]),
     ("reporting (torch-free)", ["wsnas.reporting", "wsnas.methods.darts.rankings"]),
-    ("engine (torch)", ["wsnas.core", "wsnas.data", "wsnas.training.device", "wsnas.training.evaluate",
+    ("engine (torch)", ["wsnas.core", "wsnas.data", "wsnas.training.device", "wsnas.training.graphs", "wsnas.training.evaluate",
                         "wsnas.training.schedule", "wsnas.training.checkpoint", "wsnas.training.manifest",
                         "wsnas.training.runtime"]),
     ("methods (torch)", ["wsnas.methods.protocol", "wsnas.methods.child_order", "wsnas.methods.single_path.trainer",
