@@ -1,6 +1,6 @@
 """Whole-step CUDA graphs for the launch-bound paper network, measured against eager steps (issue 31, items 2-4).
 
-    python -m bench.cuda_graphs OUT.json            # on a GPU: about 1-2 minutes
+    python -m bench.cuda_graphs OUT.json            # on a GPU: about 2-3 minutes
     python -m bench.cuda_graphs OUT.json --dry-run  # on the CPU at a tiny size: the eager parts only
 
 One training step (forward, backward, SGD step of ``torch.optim.SGD`` with momentum and weight decay) is
