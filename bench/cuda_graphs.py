@@ -34,6 +34,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # before cuBLAS sta
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from bench.timing import _sync, timed  # noqa: E402
 from wsnas import config  # noqa: E402
 from wsnas.core.model import WeightSharingNet  # noqa: E402
 from wsnas.core.space import CHILD_IDS, child_index  # noqa: E402
@@ -142,7 +143,7 @@ def bitwise(size, device) -> dict:
     else:
         for x, y in batches[WARM:]:
             graphed.eager(child, x, y)
-    torch.cuda.synchronize() if device.type == "cuda" else None
+    _sync(device)
     out["standalone 243: largest weight difference"] = _largest_difference(eager, graphed)
     children = list(range(len(CHILD_IDS)))
     order = random.Random(7).choices(children, k=3 * len(children))
@@ -156,7 +157,7 @@ def bitwise(size, device) -> dict:
     for j, c in enumerate(order):
         eager.eager(c, *batches[len(children) + j])
         (graphed.replay if device.type == "cuda" else graphed.eager)(c, *batches[len(children) + j])
-    torch.cuda.synchronize() if device.type == "cuda" else None
+    _sync(device)
     out["supernet, 64 graphs in one pool, random order: largest weight difference"] = _largest_difference(eager, graphed)
     out["steps"] = {"standalone": n, "supernet": len(order)}
     torch.backends.cudnn.deterministic = False
@@ -164,13 +165,8 @@ def bitwise(size, device) -> dict:
 
 
 def _rate(fn, steps, batch, device):
-    fn(0)
-    torch.cuda.synchronize() if device.type == "cuda" else None
-    start = time.perf_counter()
-    for i in range(steps):
-        fn(i)
-    torch.cuda.synchronize() if device.type == "cuda" else None
-    return steps * batch / (time.perf_counter() - start)
+    """Images/s of ``fn(i)`` for i < ``steps``, each a step of ``batch`` images, after a warm-up ``fn(0)``."""
+    return steps * batch / timed(lambda: [fn(i) for i in range(steps)], device, warm_up=lambda: fn(0))
 
 
 def rates(size, device) -> dict:
@@ -229,17 +225,12 @@ def _evaluation(loop, device) -> dict:
     from wsnas.training.evaluate import EvalGraphs, _evaluate_shared
 
     model, data = loop.method.model, loop.data
-    cuda = device.type == "cuda"
-    graphs = EvalGraphs.of(model, emulate=not cuda)
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    graphs = EvalGraphs.of(model, emulate=device.type != "cuda")
     out, results = {}, {}
     for label, g in (("eager", None), ("graphs", graphs)):
-        _evaluate_shared(model, data, range(64), 1000, False, "fp32", graphs=g)  # warm-up (capture)
-        sync()
-        start = time.perf_counter()
-        results[label] = _evaluate_shared(model, data, range(64), 1000, False, "fp32", graphs=g)
-        sync()
-        out[f"evaluation of 64 children, {label}: child-img/s (fp32)"] = 64 * len(data.test_y) / (time.perf_counter() - start)
+        def evaluate(label=label, g=g):  # the warm-up call captures the graph
+            results[label] = _evaluate_shared(model, data, range(64), 1000, False, "fp32", graphs=g)
+        out[f"evaluation of 64 children, {label}: child-img/s (fp32)"] = 64 * len(data.test_y) / timed(evaluate, device)
     out["evaluation of 64 children: largest accuracy and loss difference"] = max(
         float((a - b).abs().max()) for a, b in zip(results["eager"], results["graphs"]))
     return out
@@ -285,16 +276,11 @@ def chunk(size, device) -> dict:
 
     children = [child_index(c) for c in ("111", "124", "243", "314", "342", "423", "431", "444")][:8 if size == "gpu" else 2]
     n = len(children)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     def train(streams, precision, folder):
         loops = [_loop(size, device, True, precision, [c], folder=folder / str(i)) for i, c in enumerate(children)]
-        sync()
-        start = time.perf_counter()
-        run_loops(loops, False, streams=streams)
-        sync()
-        images = sum(loop.epoch * loop.data.n_train for loop in loops)
-        return loops, images / (time.perf_counter() - start)
+        seconds = timed(lambda: run_loops(loops, False, streams=streams), device, warm_up=lambda: None)
+        return loops, sum(loop.epoch * loop.data.n_train for loop in loops) / seconds
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -353,17 +339,17 @@ def kernels(size, device, steps=20, top=10) -> dict:
     order = random.Random(5).choices(range(len(CHILD_IDS)), k=steps)
     net = Net(size, device, "bf16" if cuda else "fp32")
     _warm(net, range(len(CHILD_IDS)), batches)
-    torch.cuda.synchronize() if cuda else None
+    _sync(device)
     with profile(activities=[ProfilerActivity.CUDA if cuda else ProfilerActivity.CPU]) as prof:
         for i, child in enumerate(order):
             net.eager(child, *batches[i % 8])
-        torch.cuda.synchronize() if cuda else None
-    timed = "self_device_time_total" if cuda else "self_cpu_time_total"
-    events = [e for e in prof.key_averages() if getattr(e, timed) > 0 and (not cuda or e.device_type.name == "CUDA")]
-    total = sum(getattr(e, timed) for e in events)
+        _sync(device)
+    field = "self_device_time_total" if cuda else "self_cpu_time_total"
+    events = [e for e in prof.key_averages() if getattr(e, field) > 0 and (not cuda or e.device_type.name == "CUDA")]
+    total = sum(getattr(e, field) for e in events)
     out = {}
-    for e in sorted(events, key=lambda e: getattr(e, timed), reverse=True)[:top]:
-        out[f"{e.key[:70]}: share of device time"] = getattr(e, timed) / total
+    for e in sorted(events, key=lambda e: getattr(e, field), reverse=True)[:top]:
+        out[f"{e.key[:70]}: share of device time"] = getattr(e, field) / total
         out[f"{e.key[:70]}: calls per step"] = e.count / steps
     out["kernels per step"] = sum(e.count for e in events) / steps
     return out
