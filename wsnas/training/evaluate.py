@@ -71,37 +71,39 @@ class EvalGraphs:
             self.entries.clear()
             entry = None
         if entry is None:
-            entry = {"x": torch.empty_like(x), "y": torch.empty_like(y), "tensors": self._tensors(),
-                     "correct": torch.zeros(len(children), device=x.device),
-                     "loss": torch.zeros(len(children), device=x.device)}
-
-            def body():
-                entry["correct"].zero_()
-                entry["loss"].zero_()
-                _evaluate_batch(self.model, entry["x"], entry["y"], children, precision, entry["correct"],
-                                entry["loss"], cache_casts=False)
-
-            entry["x"].copy_(x)
-            entry["y"].copy_(y)
-            if self.emulate:
-                entry["replay"] = body
-            else:  # one eager pass on a side stream first: cuDNN chooses its algorithms outside the capture
-                side = torch.cuda.Stream(x.device)
-                side.wait_stream(torch.cuda.current_stream(x.device))
-                with torch.cuda.stream(side):
-                    body()
-                torch.cuda.current_stream(x.device).wait_stream(side)
-                self.pool = self.pool or torch.cuda.graph_pool_handle()
-                graph = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(graph, pool=self.pool):
-                    body()
-                entry["replay"] = graph.replay
-            self.entries[key] = entry
-        else:
-            entry["x"].copy_(x)
-            entry["y"].copy_(y)
+            entry = self.entries[key] = {
+                "x": torch.empty_like(x), "y": torch.empty_like(y), "tensors": self._tensors(),
+                "correct": torch.zeros(len(children), device=x.device),
+                "loss": torch.zeros(len(children), device=x.device)}
+        entry["x"].copy_(x)
+        entry["y"].copy_(y)
+        if "replay" not in entry:
+            entry["replay"] = self._capture(entry, children, precision)
         entry["replay"]()
         return entry["correct"], entry["loss"]
+
+    def _capture(self, entry, children, precision):
+        """The replay of ``_evaluate_batch`` on the entry's static tensors (its inputs already copied in)."""
+
+        def body():
+            entry["correct"].zero_()
+            entry["loss"].zero_()
+            _evaluate_batch(self.model, entry["x"], entry["y"], children, precision, entry["correct"],
+                            entry["loss"], cache_casts=False)
+
+        if self.emulate:
+            return body
+        device = entry["x"].device  # one eager pass on a side stream first: cuDNN chooses outside the capture
+        side = torch.cuda.Stream(device)
+        side.wait_stream(torch.cuda.current_stream(device))
+        with torch.cuda.stream(side):
+            body()
+        torch.cuda.current_stream(device).wait_stream(side)
+        self.pool = self.pool or torch.cuda.graph_pool_handle()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, pool=self.pool):
+            body()
+        return graph.replay
 
 
 @torch.no_grad()

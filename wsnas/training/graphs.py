@@ -21,6 +21,8 @@ mini-batch of another size (the epoch's last) runs eagerly. A prototype of this 
 2.50x for a supernet; 64 graphs held about 1 GB.
 """
 
+from typing import NamedTuple
+
 import torch
 import torch.nn.functional as F
 
@@ -61,6 +63,17 @@ class _Eager:
         self.out = self.fn()
 
 
+class _Captured(NamedTuple):
+    """A child's captured step: its graph (or stand-in), static outputs, and the tensors it was captured with."""
+
+    graph: object
+    loss: torch.Tensor | None
+    logits: torch.Tensor | None
+    params: list
+    grads: list
+    bufs: list
+
+
 class StepGraphs:
     """One graph per child of ``method``, a method on single path's step whose ``capturable()`` says so (read:
     ``model``, ``optimizer``, ``t``, ``lr``, ``children``, ``device``, ``autocast``). ``replay`` returns the
@@ -72,17 +85,13 @@ class StepGraphs:
         opt = method.optimizer.defaults
         self.momentum, self.weight_decay = opt["momentum"], opt["weight_decay"]
         self.zero = method.t["inactive_grads"] == "zero"
-        self.graphs: dict[int, tuple] = {}
+        self.graphs: dict[int, _Captured] = {}
         self.pool = self.x = self.y = None
         self.neg_lr = torch.zeros((), device=method.device)
         self.lr = None
         # with zero, every weight any of the children trains keeps a gradient once used, and steps each time
-        seen, self.used = set(), []
-        for child in method.children:
-            for p in method.model.trained_parameters(child):
-                if id(p) not in seen:
-                    seen.add(id(p))
-                    self.used.append(p)
+        self.used = list({id(p): p for child in method.children
+                          for p in method.model.trained_parameters(child)}.values())
 
     @property
     def static_gradients(self) -> bool:
@@ -98,12 +107,11 @@ class StepGraphs:
             return False
         return not self.momentum or all("momentum_buffer" in state.get(p, {}) for p in params)
 
-    def _valid(self, entry) -> bool:
+    def _valid(self, entry: _Captured) -> bool:
         """The tensors a graph was captured with are still the ones the optimiser and weights hold."""
-        params, grads, bufs = entry[3:6]
-        state = self.method.optimizer.state
-        return ((not self.zero or all(p.grad is g for p, g in zip(params, grads)))
-                and (not self.momentum or all(state[p]["momentum_buffer"] is b for p, b in zip(params, bufs))))
+        state, params = self.method.optimizer.state, entry.params
+        return ((not self.zero or all(p.grad is g for p, g in zip(params, entry.grads)))
+                and (not self.momentum or all(state[p]["momentum_buffer"] is b for p, b in zip(params, entry.bufs))))
 
     def body(self, child: int):
         """The step a graph holds: gradients, forward, backward, SGD; returns (loss, logits, grads)."""
@@ -125,15 +133,13 @@ class StepGraphs:
         m, params = self.method, self.stepped(child)
         bufs = [m.optimizer.state[p]["momentum_buffer"] for p in params] if self.momentum else []
         if self.emulate:
-            graph = _Eager(lambda: self.body(child))
-            grads = [p.grad for p in params]
-            return graph, None, None, params, grads, bufs
+            return _Captured(_Eager(lambda: self.body(child)), None, None, params, [p.grad for p in params], bufs)
         if self.pool is None:
             self.pool = torch.cuda.graph_pool_handle()
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph, pool=self.pool):
             loss, logits, grads = self.body(child)
-        return graph, loss, logits, params, grads, bufs
+        return _Captured(graph, loss, logits, params, grads, bufs)
 
     def replay(self, child: int, batch):
         if self.x is not None and batch.x.shape != self.x.shape:
@@ -159,7 +165,7 @@ class StepGraphs:
             self.lr = self.method.lr
         self.x.copy_(batch.x)
         self.y.copy_(batch.y)
-        graph = entry[0]
-        graph.replay()
-        loss, logits = (graph.out[0], graph.out[1]) if self.emulate else (entry[1].clone(), entry[2].clone())
-        return loss, logits
+        entry.graph.replay()
+        if self.emulate:
+            return entry.graph.out[:2]
+        return entry.loss.clone(), entry.logits.clone()
