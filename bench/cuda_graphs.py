@@ -1,6 +1,6 @@
 """Whole-step CUDA graphs for the launch-bound paper network, measured against eager steps (issue 31, items 2-4).
 
-    python -m bench.cuda_graphs OUT.json            # on a GPU: about 2-3 minutes
+    python -m bench.cuda_graphs OUT.json            # on a GPU: about 2 minutes (not yet timed as a whole)
     python -m bench.cuda_graphs OUT.json --dry-run  # on the CPU at a tiny size: the eager parts only
 
 One training step (forward, backward, SGD step of ``torch.optim.SGD`` with momentum and weight decay) is
@@ -198,16 +198,17 @@ def rates(size, device) -> dict:
     return out
 
 
-def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2, folder=None):
-    """A pipeline ``Loop`` on random CIFAR-sized data, ``train.cuda_graphs`` on or off; on the CPU, ``on``
-    is the graphs' bookkeeping with stand-ins (``StepGraphs(emulate=True)``)."""
+def _loop(size, device, graphs: bool, precision: str, children=None, epochs=2, folder=None, steps=70):
+    """A pipeline ``Loop`` on random CIFAR-sized data, ``steps`` mini-batches an epoch on a GPU (4 on the
+    CPU), ``train.cuda_graphs`` on or off; on the CPU, ``on`` is the graphs' bookkeeping with stand-ins
+    (``StepGraphs(emulate=True)``)."""
     from bench.speed import random_cifar_like
     from wsnas.data.device_data import DeviceData
     from wsnas.training.graphs import StepGraphs
     from wsnas.training.loop import Loop
 
     s = SIZES[size]
-    steps = 70 if size == "gpu" else 4  # on a GPU, more than one pass over the 64 children per epoch
+    steps = steps if size == "gpu" else 4
     cfg = config.load(None, [*s["model"], "data.name=cifar10", f"data.resolution={s['resolution']}",
                              f"train.batch_size={s['batch']}", f"train.epochs={epochs}", f"train.device={device.type}",
                              f"train.precision={precision}", "train.cuda_graphs=" + ("on" if graphs and device.type == "cuda" else "off")])
@@ -236,66 +237,100 @@ def _evaluation(loop, device) -> dict:
     return out
 
 
+class _Clock:
+    """Seconds of each run of a part, printed as each ends (a check cut short shows where its time went)."""
+
+    def __init__(self, part):
+        self.part, self.seconds, self.start = part, {}, time.perf_counter()
+
+    def lap(self, label):
+        now = time.perf_counter()
+        self.seconds[label] = now - self.start
+        print(f"  {self.part}: {label}: {self.seconds[label]:.1f} s", flush=True)
+        self.start = now
+
+
+#: Mini-batches an epoch of the pipeline's runs on a GPU: the supernet's bitwise run passes about twice over
+#: the 64 children in two epochs (each child's first step captures, the later ones replay), the timed runs
+#: time their third epoch, every graph captured before it.
+PIPELINE_STEPS = {"bitwise": {"supernet": 64, "standalone 243": 12}, "timed": {"supernet": 70, "standalone 243": 40}}
+
+
 def pipeline(size, device) -> dict:
     """``train.cuda_graphs`` on against off through ``Loop``: bitwise in fp32, images/s in bf16 (CUDA)."""
-    out = {}
+    out, clock = {}, _Clock("pipeline")
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
     for label, children in (("supernet", None), ("standalone 243", [child_index("243")])):
         states = []
         for graphs in (False, True):
-            loop = _loop(size, device, graphs, "fp32", children)
+            loop = _loop(size, device, graphs, "fp32", children, steps=PIPELINE_STEPS["bitwise"][label])
             loop.train_epoch()
             loop.train_epoch()
             states.append(loop.method.model.state_dict())
             if graphs:
                 out[f"{label}: graphs captured"] = len(loop.method.graphs.graphs)
+            clock.lap(f"{label}, fp32, {'graphs' if graphs else 'eager'}")
         out[f"{label}: largest weight difference after 2 epochs (fp32)"] = max(
             float((a.double() - b.double()).abs().max()) for a, b in zip(states[0].values(), states[1].values()))
         if children is None:  # the trained supernet's evaluation of all 64 children, graphs against eager
             out.update(_evaluation(loop, device))
+            clock.lap("evaluation")
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
     precision = "bf16" if device.type == "cuda" else "fp32"
     for label, children in (("supernet", None), ("standalone 243", [child_index("243")])):
         rates = {}
         for graphs in (False, True):
-            loop = _loop(size, device, graphs, precision, children, epochs=3)
+            loop = _loop(size, device, graphs, precision, children, epochs=3, steps=PIPELINE_STEPS["timed"][label])
             loop.train_epoch()
             loop.train_epoch()
             rates[graphs] = loop.train_epoch()["images_per_s"]  # the third epoch: every graph captured before
+            clock.lap(f"{label}, {precision}, {'graphs' if graphs else 'eager'}")
         out[f"{label}: epoch img/s eager, graphs ({precision})"] = [rates[False], rates[True]]
         out[f"{label}: graphs / eager"] = rates[True] / rates[False]
+    out["seconds"] = clock.seconds
     return out
+
+
+#: The chunk's runs on a GPU: mini-batches an epoch (two epochs each) of the bitwise and of the timed runs.
+CHUNK_STEPS = {"bitwise": 8, "timed": 40}
 
 
 def chunk(size, device) -> dict:
     """A ground-truth chunk of 8 children through ``run_loops`` (checkpoints included), one after another
-    against interleaved on 8 CUDA streams (``train.streams``), with graphs: bitwise in fp32, images/s in bf16."""
+    against interleaved on 8 CUDA streams (``train.streams``), with graphs: bitwise in fp32, images/s in
+    bf16, each timed run after an untimed one of the same kind (cuDNN's choices, the streams' pools)."""
     import tempfile
 
     from wsnas.training.stacked import run_loops
 
     children = [child_index(c) for c in ("111", "124", "243", "314", "342", "423", "431", "444")][:8 if size == "gpu" else 2]
-    n = len(children)
+    n, clock = len(children), _Clock("chunk")
 
-    def train(streams, precision, folder):
-        loops = [_loop(size, device, True, precision, [c], folder=folder / str(i)) for i, c in enumerate(children)]
+    def train(streams, precision, folder, steps, note=""):
+        loops = [_loop(size, device, True, precision, [c], folder=folder / str(i), steps=steps)
+                 for i, c in enumerate(children)]
         seconds = timed(lambda: run_loops(loops, False, streams=streams), device, warm_up=lambda: None)
+        clock.lap(f"{streams} stream(s), {precision}, {steps} steps an epoch{note}")
         return loops, sum(loop.epoch * loop.data.n_train for loop in loops) / seconds
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
-        alone, _ = train(1, "fp32", tmp / "a")
-        together, _ = train(n, "fp32", tmp / "b")
+        alone, _ = train(1, "fp32", tmp / "a", CHUNK_STEPS["bitwise"])
+        together, _ = train(n, "fp32", tmp / "b", CHUNK_STEPS["bitwise"])
         out[f"{n} children: largest weight difference, {n} streams against one after another (fp32)"] = max(
             float((x.double() - y.double()).abs().max()) for a, b in zip(alone, together)
             for x, y in zip(a.method.model.state_dict().values(), b.method.model.state_dict().values()))
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = False, True
         precision = "bf16" if device.type == "cuda" else "fp32"
-        rates = [train(streams, precision, tmp / f"r{streams}")[1] for streams in (1, n)]
+        rates = []
+        for streams in (1, n):
+            train(streams, precision, tmp / f"w{streams}", CHUNK_STEPS["bitwise"], ", warm-up")
+            rates.append(train(streams, precision, tmp / f"r{streams}", CHUNK_STEPS["timed"])[1])
     out[f"{n} children: img/s one after another, {n} streams ({precision})"] = rates
     out[f"{n} children: {n} streams / one after another"] = rates[1] / rates[0]
+    out["seconds"] = clock.seconds
     return out
 
 

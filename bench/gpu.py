@@ -1,24 +1,30 @@
-"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 7 minutes).
+"""The GPU check: one unattended command for a lent GPU machine (bare, offline, about 5 minutes).
 
-    bash bench/gpu.sh OUT              # = python3 -m bench.gpu OUT
-    python -m bench.gpu OUT --dry-run  # the same steps on this machine's CPU at a tiny size (the tests run it)
+    bash bench/gpu.sh OUT                               # = python3 -m bench.gpu OUT
+    bash bench/gpu.sh OUT --parts 'cuda graphs,speed'   # only these parts (names or their beginnings)
+    python -m bench.gpu OUT --dry-run                   # the same steps on this machine's CPU at a tiny size
 
 It needs only what such machines hold (PyTorch, numpy, scipy, scikit-learn, pandas, PyYAML) and installs
 nothing; without jsonschema the configuration is filled from its schema unchecked (``wsnas.config``). In order:
 1. correctness checks that only a GPU can run: stacked K-network training against one network at a time
    (float64, and the forward pass under TF32 and bf16 with their tolerances), ``train.compile`` against eager
    (float64), bf16 against fp32 ranking of the 64 children of a trained supernet (Kendall tau, largest
-   accuracy difference), whole-step CUDA graphs against eager (``bench.cuda_graphs``: bitwise in fp32,
-   images/s, memory, streams) and every method's epoch time against single path's;
+   accuracy difference), and the six parts of ``bench.cuda_graphs`` (whole-step CUDA graphs against eager:
+   bitwise in fp32, images/s, the pipeline's ``train.cuda_graphs`` and ``evaluate.cuda_graphs``, streams, a
+   ground-truth chunk on 8 streams, the ten costliest kernels), each a part of its own;
 2. the speed benchmark at the paper size (``python -m bench --size paper``), with seconds per CIFAR-10 epoch,
    TFLOP/s and MFU against the measured bf16 matrix-product peak, and whether ``auto``'s path is the fastest;
 3. the projected GPU-hours of every target of the paper configuration (``python -m bench.projection``);
-4. everything as ``OUT/gpu-check.json`` and ``OUT/summary.md``, rewritten after every part, so a run cut
-   short still leaves what it measured. A part that fails is recorded with its error and the next one runs.
+4. every method's epoch time against single path's (measured on an H200 before: docs/log.md, 2026-12-04);
+5. everything as ``OUT/gpu-check.json`` and ``OUT/summary.md``, rewritten after every part, so a run cut
+   short still leaves what it measured. A part that fails is recorded with its error and the next one runs;
+   no part starts after ``--budget`` seconds (300), and the summary lists the skipped ones with the command
+   that runs them.
 """
 
 import argparse
 import datetime
+from functools import partial
 import importlib.util
 import math
 import json
@@ -47,7 +53,10 @@ from wsnas.training.loop import Loop
 ROOT = Path(__file__).resolve().parents[1]
 CIFAR_TRAIN, CIFAR_TEST = 50_000, 10_000
 #: The targets the check is held against.
-TARGETS = {"all_hours": 90.0, "stacked_mfu": 0.10}
+TARGETS = {"all_hours": 90.0, "stacked_mfu": 0.10, "rates": {  # issue 31, bf16 on one H200
+    "standalone_train": ("ground-truth training >= 110k child-img/s (the auto path; a chunk on streams)", 110e3),
+    "supernet_train": ("supernet training >= 120k img/s", 120e3),
+    "eval_all64": ("all-64 evaluation >= 600k child-img/s", 600e3)}}
 #: Tolerances: float64 paths must agree to rounding; TF32 and bf16 forward passes to their precision.
 TOLERANCE = {"fp64": 1e-7, "tf32": 1e-2, "bf16": 5e-2, "bf16_tau": 0.8, "bf16_accuracy": 0.03}
 SIZES = {  # the checks' network and data: the paper network on 16x16 digits on a GPU, a tiny one on a CPU,
@@ -121,7 +130,8 @@ def check_compiled(size, device) -> dict:
     torch.set_default_dtype(torch.float64)
     try:
         runs = {}
-        cfg = _config(size, device, "model.num_cells=1", "train.epochs=1")
+        # eager steps on both sides: the compiled parts are not captured in CUDA graphs (wsnas.training.graphs)
+        cfg = _config(size, device, "model.num_cells=1", "train.epochs=1", "train.cuda_graphs=off")
         data = _data(cfg, device, torch.float64)
         for compiled in (False, True):
             trainer = Loop(cfg, data, Path("/nonexistent"), children=[child_index("243")])
@@ -192,17 +202,15 @@ def check_remedy_steps(size, device) -> dict:
     return out
 
 
-def check_cuda_graphs(size, device) -> dict:
-    """Whole-step CUDA graphs (``bench.cuda_graphs``): replay against eager bitwise in fp32 (one child; a
-    supernet's 64 graphs in one pool replayed in a random order; the pipeline's ``train.cuda_graphs``),
-    images/s against eager, the 64 graphs' memory and 1, 2, 4 and 8 streams."""
+def check_cuda_graphs(part, size, device) -> dict:
+    """One part of ``bench.cuda_graphs`` (whole-step CUDA graphs against eager: bitwise in fp32, images/s,
+    memory, streams, kernels), a difference judged against 0."""
     out = {}
-    for name, fn in cuda_graphs.PARTS:
-        for key, value in fn(size, device).items():
-            if isinstance(value, dict):  # counts, e.g. the steps each comparison ran
-                out.update({f"{name}: {key}: {k}": v for k, v in value.items()})
-            else:
-                out[f"{name}: {key}"] = _verdict(value, 0.0) if "difference" in key else value
+    for key, value in part(size, device).items():
+        if isinstance(value, dict):  # counts and seconds, e.g. the steps each comparison ran
+            out.update({f"{key}: {k}": v for k, v in value.items()})
+        else:
+            out[key] = _verdict(value, 0.0) if "difference" in key else value
     return out
 
 
@@ -258,6 +266,13 @@ def _targets(record) -> dict:
         stacked = next(v for k, v in speed_result["mfu_vs_measured_matmul"].items() if k.startswith("standalone: stacked"))
         out[">= 10% MFU in stacked training"] = _verdict(stacked, TARGETS["stacked_mfu"], True)
         out["stacked training the fastest path"] = {"passed": speed_result["auto_choice"]["stacked_faster_than_one_at_a_time"]}
+        rates = dict(speed_result["rates"])
+        chunk = (record.get("checks") or {}).get("cuda graphs: chunk") or {}
+        on_streams = next((v for k, v in chunk.items() if "img/s one after another" in k and "bf16" in k), None)
+        if on_streams:
+            rates["standalone_train"] = max(rates["standalone_train"], *on_streams)
+        for key, (label, target) in TARGETS["rates"].items():
+            out[label] = _verdict(rates[key], target, True)
     return out
 
 
@@ -265,7 +280,9 @@ def summary(record) -> str:
     env = record["environment"]
     lines = [f"# GPU check: {env['device']}", "",
              f"{env['date']}; torch {env['torch']} (CUDA {env['cuda']}); mode {record['mode']}; "
-             f"{record['seconds']:.0f} s; missing packages: {', '.join(env['missing']) or 'none'}", "", "## Correctness", "",
+             f"{record['seconds']:.0f} s; missing packages: {', '.join(env['missing']) or 'none'}", "",
+             "Seconds per part: " + ", ".join(f"{k} {v:.0f}" for k, v in record.get("part_seconds", {}).items()),
+             "", "## Correctness", "",
              "| check | measured | tolerance | passed |", "|---|---|---|---|"]
     for part, results in (record.get("checks") or {}).items():
         for name, v in (results or {}).items():
@@ -298,6 +315,9 @@ def summary(record) -> str:
         lines += ["", "## Targets", ""] + [f"- {k}: {'met' if v['passed'] else 'MISSED'}"
                                            + (f" ({v['value']:.3g} against {v['tolerance']:g})" if "value" in v else "")
                                            for k, v in record["targets"].items()]
+    if record.get("skipped"):
+        lines += ["", "## Skipped", "", f"Not started within the check's budget: {', '.join(record['skipped'])}. To run "
+                  f"them: `bash bench/gpu.sh OUT --parts '{','.join(record['skipped'])}'`."]
     if record["errors"]:
         lines += ["", "## Errors", ""] + [f"- {k}: {v.splitlines()[-1]}" for k, v in record["errors"].items()]
     return "\n".join(lines) + "\n"
@@ -309,11 +329,30 @@ def _environment(device) -> dict:
             "missing": [m for m in ("jsonschema", "snakemake") if importlib.util.find_spec(m) is None]}
 
 
+def _chosen(name, parts) -> bool:
+    return parts is None or any(name.startswith(p) for p in parts)
+
+
+#: The parts in the order they run: the correctness checks first, then the speed benchmark and the projection
+#: built on it, then the remedies' step ratios (measured before: 2026-12-04 in docs/log.md).
+PARTS = (("stacked", check_stacked), ("compiled", check_compiled), ("bf16 ranking", check_bf16_ranking),
+         *((f"cuda graphs: {name}", partial(check_cuda_graphs, fn)) for name, fn in cuda_graphs.PARTS),
+         ("speed", measure_speed), ("projection", project), ("remedy steps", check_remedy_steps))
+#: No part starts later than this many seconds after the check began.
+BUDGET_SECONDS = 300.0
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.gpu", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path, help="output folder (gpu-check.json, summary.md)")
     parser.add_argument("--dry-run", action="store_true", help="on the CPU at a tiny size: check that the command works")
+    parser.add_argument("--parts", type=lambda v: [p.strip() for p in v.split(",") if p.strip()], default=None,
+                        help="run only these parts, comma-separated names or their beginnings, e.g. "
+                             "'cuda graphs,speed,projection' (default: all; names: %s)" % ", ".join(n for n, _ in PARTS))
+    parser.add_argument("--budget", type=float, default=BUDGET_SECONDS,
+                        help=f"seconds after which no further part starts (default {BUDGET_SECONDS:g}: about 5 minutes "
+                             "in all); the skipped parts are listed with the command that runs them")
     args = parser.parse_args(argv)
     size = "dry-run" if args.dry_run else "gpu"
     device = resolve_device("cpu" if args.dry_run else "auto")
@@ -322,25 +361,35 @@ def main(argv=None) -> dict:
     args.out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     record = {"mode": size, "environment": _environment(device), "checks": {}, "speed": None, "projection": None,
-              "targets": {}, "errors": {}, "seconds": 0.0}
+              "targets": {}, "errors": {}, "skipped": [], "seconds": 0.0, "part_seconds": {}}
 
     def part(name, fn, store):
+        began = time.perf_counter()
         try:
             store(fn())
         except Exception:  # noqa: BLE001 - record it and go on: the other parts still measure
             record["errors"][name] = traceback.format_exc()
         record["seconds"] = time.perf_counter() - start
+        record["part_seconds"][name] = time.perf_counter() - began
         record["targets"] = _targets(record)
         (args.out / "gpu-check.json").write_text(json.dumps(record, indent=1, default=str))
         (args.out / "summary.md").write_text(summary(record))
-        print(f"[{record['seconds']:6.0f} s] {name}: {'failed' if name in record['errors'] else 'done'}", flush=True)
+        print(f"[{record['seconds']:6.0f} s] {name}: {'failed' if name in record['errors'] else 'done'} "
+              f"({record['part_seconds'][name]:.0f} s)", flush=True)
 
-    for name, fn in (("stacked", check_stacked), ("compiled", check_compiled), ("bf16 ranking", check_bf16_ranking),
-                     ("cuda graphs", check_cuda_graphs), ("remedy steps", check_remedy_steps)):
-        part(name, lambda fn=fn: fn(size, device), lambda v, name=name: record["checks"].__setitem__(name, v))
-    part("speed", lambda: measure_speed(size, device), lambda v: record.__setitem__("speed", v))
-    if record["speed"]:
-        part("projection", lambda: project(record["speed"]), lambda v: record.__setitem__("projection", v))
+    for name, fn in PARTS:
+        if not _chosen(name, args.parts) or (name == "projection" and not record["speed"]):
+            continue
+        if name != "projection" and time.perf_counter() - start > args.budget:  # the projection takes seconds
+            record["skipped"].append(name)
+        elif name in ("speed", "projection"):
+            part(name, lambda fn=fn: fn(size, device) if name == "speed" else fn(record["speed"]),
+                 lambda v, name=name: record.__setitem__(name, v))
+        else:
+            part(name, lambda fn=fn: fn(size, device), lambda v, name=name: record["checks"].__setitem__(name, v))
+    record["targets"] = _targets(record)
+    (args.out / "summary.md").write_text(summary(record))
+    (args.out / "gpu-check.json").write_text(json.dumps(record, indent=1, default=str))
     print(summary(record))
     return record
 

@@ -22,22 +22,37 @@ def test_dry_run_without_jsonschema_writes_checks_speed_and_projection(tmp_path)
     record = json.loads((tmp_path / "gpu-check.json").read_text())
     assert record["errors"] == {} and record["environment"]["missing"][0] == "jsonschema"
     checks = record["checks"]
-    assert set(checks) == {"stacked", "compiled", "bf16 ranking", "cuda graphs", "remedy steps"}
-    for part in ("stacked", "compiled", "bf16 ranking", "cuda graphs"):
+    graph_parts = {f"cuda graphs: {name}" for name in ("bitwise", "rates", "pipeline", "streams", "chunk", "kernels")}
+    assert set(checks) == {"stacked", "compiled", "bf16 ranking", "remedy steps"} | graph_parts
+    for part in ("stacked", "compiled", "bf16 ranking", *graph_parts):
         for name, verdict in checks[part].items():
             assert not isinstance(verdict, dict) or verdict["passed"], (part, name, verdict)
     assert set(checks["stacked"]) == {"fp64 weights after one epoch", "tf32 forward logits", "bf16 forward logits"}
     assert checks["bf16 ranking"]["largest accuracy difference"]["value"] < 0.03
-    assert checks["cuda graphs"]["pipeline: standalone 243: graphs captured"] == 1
+    assert checks["cuda graphs: pipeline"]["standalone 243: graphs captured"] == 1
+    assert set(record["part_seconds"]) == set(checks) | {"speed", "projection"} and record["skipped"] == []
     seconds = record["speed"]["cifar10_epoch_seconds"]
     assert len(seconds) == 4 and all(v > 0 for v in seconds.values())
     assert record["speed"]["achieved_bandwidth_gb_s"]["supernet training"] > 0
-    assert 0 < checks["cuda graphs"]["kernels: kernels per step"]
+    assert 0 < checks["cuda graphs: kernels"]["kernels per step"]
     assert {r["target"] for r in record["projection"]} >= {"all", "all_tables", "ground_truth"}
     text = (tmp_path / "summary.md").read_text()
     for heading in ("## Correctness", "## Speed", "## Projected device-hours"):
         assert heading in text
     assert "[" in out.stdout and "projection: done" in out.stdout
+
+
+def test_parts_and_budget_choose_what_runs(tmp_path):
+    """``--parts`` runs the named parts alone; a part due after ``--budget`` seconds is skipped, listed in
+    the summary with the command that runs it."""
+    from bench import gpu
+
+    record = gpu.main([str(tmp_path / "a"), "--dry-run", "--parts", "stacked,cuda graphs: bit"])
+    assert set(record["checks"]) == {"stacked", "cuda graphs: bitwise"} and record["speed"] is None
+    assert record["checks"]["cuda graphs: bitwise"]["standalone 243: largest weight difference"]["passed"]
+    record = gpu.main([str(tmp_path / "b"), "--dry-run", "--parts", "stacked,compiled", "--budget", "0"])
+    assert record["checks"] == {} and record["skipped"] == ["stacked", "compiled"]
+    assert "--parts 'stacked,compiled'" in (tmp_path / "b" / "summary.md").read_text()
 
 
 def test_defaults_without_jsonschema_equal_the_validated_ones():
