@@ -363,6 +363,12 @@ def main(argv=None) -> dict:
     record = {"mode": size, "environment": _environment(device), "checks": {}, "speed": None, "projection": None,
               "targets": {}, "errors": {}, "skipped": [], "seconds": 0.0, "part_seconds": {}}
 
+    def judge():
+        try:
+            record["targets"] = _targets(record)
+        except Exception:  # noqa: BLE001 - a verdict that cannot be formed must not stop the measuring
+            record["errors"]["targets"] = traceback.format_exc()
+
     def part(name, fn, store):
         began = time.perf_counter()
         try:
@@ -371,7 +377,7 @@ def main(argv=None) -> dict:
             record["errors"][name] = traceback.format_exc()
         record["seconds"] = time.perf_counter() - start
         record["part_seconds"][name] = time.perf_counter() - began
-        record["targets"] = _targets(record)
+        judge()
         (args.out / "gpu-check.json").write_text(json.dumps(record, indent=1, default=str))
         (args.out / "summary.md").write_text(summary(record))
         print(f"[{record['seconds']:6.0f} s] {name}: {'failed' if name in record['errors'] else 'done'} "
@@ -387,7 +393,7 @@ def main(argv=None) -> dict:
                  lambda v, name=name: record.__setitem__(name, v))
         else:
             part(name, lambda fn=fn: fn(size, device), lambda v, name=name: record["checks"].__setitem__(name, v))
-    record["targets"] = _targets(record)
+    judge()
     (args.out / "summary.md").write_text(summary(record))
     (args.out / "gpu-check.json").write_text(json.dumps(record, indent=1, default=str))
     print(summary(record))

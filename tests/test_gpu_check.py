@@ -72,3 +72,19 @@ def test_jobs_per_gpu_probe_times_every_process(tmp_path):
     assert json.loads((tmp_path / "s.json").read_text()) == rows
     with pytest.raises(SystemExit, match="2 of 2 processes failed"):
         gpu_share.aggregate_rate(2, "no-such-device", 1)
+
+
+def test_targets_judge_the_issues_rates_with_the_chunk_on_streams():
+    """On a GPU the check judges the issue's targets: the hours of ``all`` in bf16, stacked MFU, and the
+    rates, ground-truth training at the better of ``auto``'s path and the chunk on 8 streams."""
+    from bench import gpu
+
+    speed = {"mfu_vs_measured_matmul": {"standalone: stacked K=16": 0.02}, "auto_choice": {"stacked_faster_than_one_at_a_time": False},
+             "rates": {"standalone_train": 30e3, "supernet_train": 125e3, "eval_all64": 200e3}}
+    chunk = {"8 children: img/s one after another, 8 streams (bf16)": [40e3, 115e3]}
+    record = {"mode": "gpu", "speed": speed, "checks": {"cuda graphs: chunk": chunk},
+              "projection": [{"target": "all", "hours": 300.0, "hours_bf16": 80.0}]}
+    verdicts = {label.split(" ")[0] + " " + label.split(" ")[1]: v["passed"] for label, v in gpu._targets(record).items()}
+    assert verdicts == {"all in": True, ">= 10%": False, "stacked training": False, "ground-truth training": True,
+                        "supernet training": True, "all-64 evaluation": False}
+    assert gpu._targets({**record, "mode": "dry-run"}) == {}
