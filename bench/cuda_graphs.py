@@ -23,6 +23,7 @@ graph steps only its child's weights), then replayed. Parts, each written to the
 """
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -104,19 +105,11 @@ def _warm(net, children, batches):
     side = torch.cuda.Stream() if net.device.type == "cuda" else None
     if side is not None:
         side.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(side) if side is not None else _null():
+    with torch.cuda.stream(side) if side is not None else contextlib.nullcontext():
         for i, child in enumerate(children):
             net.eager(child, *batches[i % len(batches)])
     if side is not None:
         torch.cuda.current_stream().wait_stream(side)
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _largest_difference(a, b) -> float:

@@ -388,12 +388,12 @@ def main(argv=None) -> dict:
             continue
         if name != "projection" and time.perf_counter() - start > args.budget:  # the projection takes seconds
             record["skipped"].append(name)
-        elif name in ("speed", "projection"):
-            part(name, lambda fn=fn: fn(size, device) if name == "speed" else fn(record["speed"]),
-                 lambda v, name=name: record.__setitem__(name, v))
+        elif name == "speed":
+            part(name, lambda: fn(size, device), lambda v: record.__setitem__("speed", v))
+        elif name == "projection":
+            part(name, lambda: fn(record["speed"]), lambda v: record.__setitem__("projection", v))
         else:
-            part(name, lambda fn=fn: fn(size, device), lambda v, name=name: record["checks"].__setitem__(name, v))
-    judge()
+            part(name, lambda: fn(size, device), lambda v: record["checks"].__setitem__(name, v))
     (args.out / "summary.md").write_text(summary(record))
     (args.out / "gpu-check.json").write_text(json.dumps(record, indent=1, default=str))
     print(summary(record))
