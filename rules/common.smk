@@ -256,8 +256,10 @@ def comparison_metric_files(name):
 
 
 def table5_inputs():
-    """Every row's metrics, the train jobs' benchmark files (the measured cost) and the final retraining."""
+    """Every row's metrics, the search runs' mechanism records, the train jobs' benchmark files (the measured
+    cost) and the final retraining."""
     return {"summaries": comparison_metric_files("summary"), "instances": comparison_metric_files("instances"),
+            "mechanisms": search_metric_files("mechanism"),
             "benchmarks": search_benchmarks() + remedy_benchmarks(), "retrain": "results/metrics/retrain.csv"}
 
 

@@ -63,12 +63,13 @@ rule search_sharing:
 
 
 rule search_metrics:
-    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode and own ranking; disturbance."""
+    """GT-Tau, S-Tau, TnR, P@Top5%, picks, GT-Tau-Mean/Std-k per BN mode and own ranking; disturbance; the
+    method's mechanism records."""
     localrule: True
     input:
         unpack(search_metric_inputs),
     output:
-        **metric_outputs("searches/{search}", "instances", "summary", "disturbance", "picks"),
+        **metric_outputs("searches/{search}", "instances", "summary", "disturbance", "picks", "mechanism"),
     params:
         **SEARCH_METRIC_PARAMS,
     log:

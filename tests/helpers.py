@@ -186,3 +186,17 @@ def stopped_and_resumed(cfg, data, folder, epochs: int):
         first.train_epoch()
         first.after_epoch()
     return Loop(cfg, data, folder).run()
+
+
+def assert_declared_records(method: str, record: dict) -> None:
+    """Every epoch-record column that ``method``'s declaration names as its mechanism (``Declaration.records``,
+    Table 5's "Mechanisms") is in the epoch ``record`` a run of it wrote, and a finite number."""
+    import math
+
+    from wsnas.methods import declaration_of
+
+    declared = declaration_of(method).records
+    assert declared, f"{method} declares no records"
+    for r in declared:
+        for column in filter(None, (r.column, r.per)):
+            assert column in record and math.isfinite(record[column]), (method, column, record.get(column))

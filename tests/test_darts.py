@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
-from tests.helpers import assert_same_state, stopped_and_resumed, tiny_config
+from tests.helpers import assert_declared_records, assert_same_state, stopped_and_resumed, tiny_config
 from wsnas.config import merged
 from wsnas.core.space import CHILD_IDS, child_index
 from wsnas.data.device_data import Batch, DeviceData
@@ -291,6 +291,7 @@ def test_resume_is_bit_identical_and_records_alpha(tmp_path, data):
     assert whole.data.n_train + len(whole.data.valid_index) == data.n_train
     assert abs(whole.data.n_train - len(whole.data.valid_index)) <= 1
     record, method = whole.history[-1], whole.method
+    assert_declared_records("darts", record)
     alpha = alpha_from_record(record)
     assert torch.equal(alpha, method.alpha.detach().double()) and float(alpha.abs().max()) > 0
     for e in range(3):

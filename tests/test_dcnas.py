@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.helpers import assert_same_state, tiny_config
+from tests.helpers import assert_declared_records, assert_same_state, tiny_config
 from wsnas.config import merged
 from wsnas.core.copies import PARAMETRIC, UNASSIGNED, frozen_bn_statistics, users_of
 from wsnas.core.space import CHILD_IDS, CHILD_INDEX
@@ -452,6 +452,7 @@ def test_untrained_meta_control_and_the_per_slot_records(tiny_run, tiny_data):
     assert last["dcnas_meta_reach"] == pytest.approx(2 / 3 * 1.0 * 1.0 * math.sqrt(3))  # T = 2 pair steps, tau 1
     assert [last[f"dcnas_ari_untrained_{slot}"] for slot in range(2, 6)] == [1.0] * 4
     assert last["dcnas_ari_untrained"] == 1.0 and np.isnan(loop.history[0]["dcnas_ari_untrained_5"])
+    assert_declared_records("dcnas", last)
     frame = method.sharing_table()
     row = frame[(frame["slot"] == 4) & (frame["op"] == "sep_conv_5x5")].iloc[0]
     assert row["ari_untrained"] == float(method.diagnostics[4, 1, 3]) and row["meta_change"] == float(change[4, 1])

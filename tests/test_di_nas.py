@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tests.helpers import assert_same_state, tiny_config
+from tests.helpers import assert_declared_records, assert_same_state, tiny_config
 from wsnas.config import merged
 from wsnas.core.space import child_index
 from wsnas.data.datasets import prepare
@@ -254,6 +254,7 @@ def test_resume_is_bit_identical_and_needs_the_matrices(tmp_path):
     assert resumed.epoch == 2
     assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
     assert "dinas_ratio_stem" in whole.history[-1] and 0 < whole.history[-1]["dinas_trace_head"] <= 1
+    assert_declared_records("di_nas", whole.history[-1])
     with pytest.raises(WsnasError, match="no DI-NAS input matrices"):
         DINAS(cfg, data, list(range(64))).load_state_dict({**base_state(cfg, data)}, "a single-path checkpoint")
 

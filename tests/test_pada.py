@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from scipy.stats import chisquare
 
-from tests.helpers import assert_same_state, stopped_and_resumed, tiny_config
+from tests.helpers import assert_declared_records, assert_same_state, stopped_and_resumed, tiny_config
 from wsnas.config import merged
 from wsnas.core.space import CHILD_IDS, OPERATIONS, parse_child
 from wsnas.data.datasets import prepare
@@ -148,6 +148,7 @@ def test_schedule_records_and_resume(tmp_path):
     assert h[2]["pada_p_max_pool_3x3"] == pytest.approx((1 - 1 / E) / 4) and h[3]["pada_p_max_pool_3x3"] == pytest.approx((1 - 2 / E) / 4)
     assert [r["pada_data_entropy"] for r in h[:2]] == [pytest.approx(1.0)] * 2 and h[3]["pada_data_entropy"] < 1.0
     assert 0.55 < h[1]["pada_data_seen"] < 0.75  # with replacement about 1 - 1/e of the samples are seen
+    assert_declared_records("pada", h[-1])
     resumed = stopped_and_resumed(cfg, data, tmp_path / "split", 2)
     assert_same_state(resumed.method.state_dict(), whole.method.state_dict())
 

@@ -103,6 +103,14 @@ def test_whole_dag_builds_table5_and_the_di_nas_figures_from_the_search_runs(dem
     assert "dinas_ratio_stem" in epochs["di_nas"] and "dinas_ratio_stem" not in epochs["baseline"]
     pada = pd.read_csv(demo_run / "results/searches/pada/0/epochs.csv")
     assert pada["pada_p_max_pool_3x3"].iloc[0] == 0.25 and pada["pada_data_ess"].iloc[0] == pytest.approx(1.0)
+    # what each method did (its declared records), over the instances, in Table 5's Mechanisms section
+    mechanism = pd.read_csv(demo_run / "results/metrics/searches/pada/mechanism.csv")
+    last = mechanism[(mechanism["position"] == "last") & (mechanism["label"].str.startswith("max-pool"))].iloc[0]
+    p = [pd.read_csv(demo_run / f"results/searches/pada/{i}/epochs.csv")["pada_p_max_pool_3x3"].iloc[-1] for i in range(2)]
+    assert last["instances"] == 2 and (last["mean"], last["low"], last["high"]) == pytest.approx((sum(p) / 2, min(p), max(p)))
+    assert pd.read_csv(demo_run / "results/metrics/searches/baseline/mechanism.csv").empty
+    md = (demo_run / "reports/tables/table5_methods.md").read_text()
+    assert "### Mechanisms" in md and "| PA&DA " in md.split("### Mechanisms")[1]
 
 
 def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_settings_match(demo_run):

@@ -207,16 +207,18 @@ def _dense_file(path, matrix):
 
 
 def test_table5_numbers_follow_from_the_result_files(tmp_path):
-    """Synthetic accuracy, dense and benchmark files through the metrics job and Table 5: GT-Tau, S-Tau, T1R,
-    P@Top5%, regret, the window metrics, the paired difference and the cost ratio, recomputed here."""
+    """Synthetic accuracy, dense, epoch-record and benchmark files through the metrics job and Table 5: GT-Tau,
+    S-Tau, T1R, P@Top5%, regret, the window metrics, the paired difference, the cost ratio and the DI-NAS runs'
+    mechanism records (first epoch every instance recorded, middle, last; mean, lowest, highest), recomputed
+    here."""
     cfg = config()
     rng = np.random.default_rng(0)
     gt = rng.random(64)
     pd.DataFrame({"child": CHILDREN, "mean": gt, "std": 0.0, "seeds": 2, "rank": metrics.ranks(gt)}).to_csv(tmp_path / "gt.csv", index=False)
-    finals, files = {}, {}
+    finals, files, ratios = {}, {}, {}
     for run, s in cfg["searches"].items():
         epochs = s["epochs"] or cfg["train"]["epochs"]
-        acc, dense = {}, []
+        acc, dense, history = {}, [], []
         for i in range(s["instances"]):
             per_epoch = gt + rng.normal(0, 0.3 if run == "baseline" else 0.1, (epochs, 64))
             finals[run, i] = per_epoch[-1]
@@ -224,11 +226,19 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
             acc.setdefault("running", []).append(_accuracy_file(folder / "accuracy_running.csv", per_epoch))
             acc.setdefault("recalibrate", []).append(_accuracy_file(folder / "accuracy_recalibrate.csv", per_epoch[-1:] + 0.01))
             dense.append(_dense_file(folder / "dense.csv", gt + rng.normal(0, 0.2, (3, 64))))
+            record = pd.DataFrame({"epoch": range(1, epochs + 1), "lr": 0.1})
+            if s["method"]["name"] == "di_nas":  # epoch 1 of instance 0 unrecorded (NaN): shown from epoch 2
+                ratios[run, i] = rng.random(epochs) * ([np.nan] + [1] * (epochs - 1) if i == 0 else 1)
+                record = record.assign(dinas_ratio_pointwise=ratios[run, i], dinas_ratio_depthwise=0.5, dinas_ratio_head=1.0)
+            record.to_csv(folder / "epochs.csv", index=False)
+            history.append(folder / "epochs.csv")
             (tmp_path / "bench" / run).mkdir(parents=True, exist_ok=True)
             (tmp_path / "bench" / run / f"{i}.tsv").write_text(f"s\th:m:s\tmax_rss\n{10.0 * (2 if run == 'di_nas' else 1) + i}\t0:00:10\t1\n")
-        names = {k: tmp_path / "metrics" / run / f"{k}.csv" for k in ("instances", "summary", "disturbance", "picks")}
+        names = {k: tmp_path / "metrics" / run / f"{k}.csv" for k in ("instances", "summary", "disturbance", "picks",
+                                                                       "mechanism")}
         names["instances"].parent.mkdir(parents=True)
-        reports.search_metrics(run, acc, dense, tmp_path / "gt.csv", "running", 2, 2, 3, **names)
+        reports.search_metrics(run, acc, dense, tmp_path / "gt.csv", "running", 2, 2, 3, **names, history=history,
+                               method=s["method"])
         picks = pd.read_csv(names["picks"], dtype={"child": str})
         assert len(picks) == s["instances"] * 2 * 3
         top = picks[(picks["bn_mode"] == "running") & (picks["instance"] == 0)].sort_values("rank")["child"]
@@ -239,7 +249,8 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
     outputs = [tmp_path / f"table5.{ext}" for ext in ("csv", "md", "tex")]
     benchmarks = sorted(str(p) for p in (tmp_path / "bench").rglob("*.tsv"))
     reports.table5_methods(cfg, [files[r]["summary"] for r in cfg["searches"]], [files[r]["instances"] for r in cfg["searches"]],
-                           benchmarks, outputs, tmp_path / "comparisons.csv")
+                           benchmarks, outputs, tmp_path / "comparisons.csv",
+                           mechanisms=[files[r]["mechanism"] for r in cfg["searches"]])
     table = pd.read_csv(outputs[0], dtype={"pick_mode": str}).set_index(["run", "bn_mode"])
     compared = pd.read_csv(tmp_path / "comparisons.csv").set_index(["run", "ranking"])
     assert len(table) == 3 * 2
@@ -269,6 +280,20 @@ def test_table5_numbers_follow_from_the_result_files(tmp_path):
     assert [h.strip() for h in headline[0].split("|")[1:-1]] == [h for h in ("Run", "Ranking", "n", "GT-Tau", "Δ vs baseline [95 % CI]",
                                                                "p (Holm)", "MDD", "n needed", "Verdict", "Regret", "Cost ×")]
     assert all(len(line) < 200 for line in headline)  # no option strings in the headline
+    mechanisms = md.split("### Mechanisms")[1].split("###")[0]
+    assert "Single path" not in mechanisms and len(pd.read_csv(files["baseline"]["mechanism"])) == 0
+    for run, label in (("di_nas", "DI-NAS"), ("control", "control")):
+        n, epochs = cfg["searches"][run]["instances"], cfg["searches"][run]["epochs"] or cfg["train"]["epochs"]
+        values = np.array([ratios[run, i] for i in range(n)])
+        shown = {"First": 1, "Middle": 1 + (epochs - 2) // 2, "Last": epochs - 1}  # rows of values, epoch 1 dropped
+        row = next(line for line in mechanisms.splitlines() if line.startswith(f"| {label} ") and "pointwise" in line)
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        assert cells[2] == str(n)
+        for cell, at in zip(cells[3:], shown.values()):
+            v = values[:, at]
+            assert cell == f"{v.mean():.3g} [{v.min():.3g}, {v.max():.3g}] (epoch {at + 1})"
+        depthwise = next(line for line in mechanisms.splitlines() if line.startswith(f"| {label} ") and "depthwise" in line)
+        assert depthwise.split("|")[4].strip() == "0.5 [0.5, 0.5] (epoch 1)"  # recorded by every instance from epoch 1
 
     # Figures 10-11 from the same files: one errorbar per run and BN mode; one panel per run
     from wsnas.reporting.method_figures import fig10_methods, fig11_rank_scatter

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from wsnas.plan.searches import ranking_functions
+from wsnas.plan.searches import mechanism_records, ranking_functions
 from wsnas.reporting import analysis, comparison, methods_table, searches, study_tables, tables
 from wsnas.reporting.results import read_ground_truth, read_table, write_csv
 
@@ -57,12 +57,13 @@ def study_metrics(dense, ground_truth, window: int, output) -> None:
 
 
 def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: str, window: int, interval: int,
-                   top_k: int, instances, summary, disturbance, picks, history=(), method=None) -> None:
+                   top_k: int, instances, summary, disturbance, picks, mechanism=None, history=(), method=None) -> None:
     """One search run (``accuracy``: BN mode -> its instances' accuracy tables, the first mode's at every
     epoch; ``dense``: their dense tables; ``history``: their ``epochs.csv``): metrics per instance and their
     summary per BN mode and per ranking the run's ``method`` declares besides them (``Declaration.rankings``,
     read from the histories), the Figure-3 disturbance quantities from the first mode's per-epoch rankings
-    (Niu et al. 2020), and the ``top_k`` children of each instance and mode that final retraining trains."""
+    (Niu et al. 2020), the ``top_k`` children of each instance and mode that final retraining trains, and
+    (``mechanism``) what the method's declared records show it did (``Declaration.records``)."""
     gt = read_ground_truth(ground_truth)
     matrices = {bn: [analysis.accuracy_matrix(p) for p in paths] for bn, paths in accuracy.items()}
     for name, ranking in (ranking_functions(method) if method else {}).items():
@@ -77,6 +78,8 @@ def search_metrics(run: str, accuracy: dict, dense, ground_truth, dense_mode: st
     write_csv(pd.DataFrame(columns=["instance", "interval"]) if ranked_once else
               searches.disturbance(run, per_epoch, interval), disturbance)
     write_csv(searches.top_picks(run, matrices, top_k), picks)
+    if mechanism is not None:
+        write_csv(searches.mechanism(run, mechanism_records(method) if method else (), list(history)), mechanism)
 
 
 def remedy_metrics(run: str, dense, ground_truth, bn_mode: str, window: int, top_k: int, instances, summary,
@@ -149,14 +152,18 @@ def table4_prefix_details(config: dict, metrics, outputs, provenance=None) -> No
 
 
 def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comparisons, retrain=None,
-                   provenance=None) -> None:
+                   provenance=None, mechanisms=()) -> None:
     """Table 5 (``benchmarks``: the train jobs' Snakemake benchmark files .../<run>/<instance>.tsv;
-    ``retrain``: the final retraining's results) and its paired comparisons (``comparisons``: their CSV)."""
+    ``retrain``: the final retraining's results; ``mechanisms``: the search runs' mechanism records) and its
+    paired comparisons (``comparisons``: their CSV)."""
     by_run = {}
     for path in benchmarks:
         by_run.setdefault(Path(path).parent.name, []).append(path)
     frame, compared = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
-    methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance)
+    records = [read_table(p, ["record", "epoch", "mean", "low", "high", "instances"], text=("run", "label", "position"))
+               for p in mechanisms]
+    methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance,
+                               pd.concat(records, ignore_index=True) if records else None)
 
 
 def method_figure(producer: str, config: dict, runs, inputs, outputs, ground_truth=None):

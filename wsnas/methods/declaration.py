@@ -39,6 +39,18 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Record:
+    """A number of the method's epoch records (``epochs.csv``) that shows its mechanism at work (a meta network
+    that moved, a probability that evolved, a step that was projected): ``column``, or ``column`` over ``per``
+    where a ratio says more than either. Table 5's "Mechanisms" section gives it at the first, middle and
+    last recorded epoch, over the instances."""
+
+    label: str
+    column: str
+    per: str | None = None
+
+
+@dataclass(frozen=True)
 class Quote:
     """A number the method's own paper reports, quoted beside the run whose options are ``options`` over the
     method's defaults (budget options aside); ``same_benchmark`` only when measured on this ground truth."""
@@ -85,6 +97,8 @@ class Declaration:
     #: The trainer offers ``sharing_table()``: each run gets a ``search_sharing`` job per instance.
     sharing: bool = False
     figures: tuple = ()
+    #: What of the epoch records shows the mechanism at work (``Record``; Table 5's "Mechanisms").
+    records: tuple = ()
     quotes: tuple = ()
     #: Options that fit the method to a run's epoch budget and leave it the same method (not an ablation).
     budget_options: frozenset = frozenset()

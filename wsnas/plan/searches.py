@@ -132,6 +132,11 @@ def ranking_functions(method: dict) -> dict:
     return {name: resolved(target) for name, target in _declared(method).rankings.items()}
 
 
+def mechanism_records(method: dict) -> tuple:
+    """The epoch records that show a run's method at work (``Declaration.records``)."""
+    return _declared(method).records
+
+
 def remedy_runs(config: dict) -> dict[str, str]:
     """Study run -> label of every seed-002 remedy that joins Table 5 (``comparison.studies``); one line naming
     the key when a name is no study run."""

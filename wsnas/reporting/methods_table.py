@@ -189,11 +189,25 @@ def _runs(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"Run": runs["label"], "Name": runs["run"], "Method and options": runs["method"]})
 
 
+def _mechanisms(records: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """One row per run and record: the mean [lowest, highest] over instances at the first, middle and last
+    epoch shown (``wsnas.reporting.searches.mechanism``)."""
+    def cell(r):
+        return f"{r['mean']:.3g} [{r['low']:.3g}, {r['high']:.3g}] (epoch {int(r['epoch'])})"
+
+    rows = []
+    for (run, _), part in records.groupby(["run", "record"], sort=False):
+        at = {r["position"]: cell(r) for _, r in part.iterrows()}
+        rows.append({"Run": labels.get(run, run), "Record": part["label"].iloc[0], "n": int(part["instances"].iloc[0]),
+                     **{position.capitalize(): at.get(position, "–") for position in ("first", "middle", "last")}})
+    return pd.DataFrame(rows, columns=["Run", "Record", "n", "First", "Middle", "Last"])
+
+
 def write_table5(frame: pd.DataFrame, compared: pd.DataFrame, config: dict, outputs, comparisons,
-                 provenance: str | None = None) -> None:
+                 provenance: str | None = None, mechanisms: pd.DataFrame | None = None) -> None:
     """The long form to the .csv output and the comparisons to ``comparisons``; the headline, the contrasts,
-    the details and the runs' methods to .md, the headline and the contrasts to .tex, with what the columns
-    mean as a note."""
+    the details, what each method did (``mechanisms``: the search runs' mechanism records) and the runs'
+    methods to .md, the headline and the contrasts to .tex, with what the columns mean as a note."""
     paths = {Path(p).suffix: Path(p) for p in outputs}
     write_csv(frame, paths[".csv"])
     write_csv(compared, comparisons)
@@ -231,7 +245,14 @@ def write_table5(frame: pd.DataFrame, compared: pd.DataFrame, config: dict, outp
     parts = [f"## {TITLE}", headline.to_markdown(index=False), note]
     if len(contrasts):
         parts += ["### Contrasts (comparison.contrasts)", contrasts.to_markdown(index=False)]
-    parts += ["### Details", details.to_markdown(index=False), details_note, "### Runs", _runs(frame).to_markdown(index=False)]
+    parts += ["### Details", details.to_markdown(index=False), details_note]
+    if mechanisms is not None and len(mechanisms):
+        parts += ["### Mechanisms (each method's own records)", _mechanisms(mechanisms, labels).to_markdown(index=False),
+                  "What each run's method did, from its instances' epoch records (`epochs.csv`; the records each "
+                  "method declares, `Declaration.records`): the mean [lowest, highest] over the n instances at the "
+                  "first, the middle and the last of the epochs at which every instance recorded it. A gain is "
+                  "credited to a mechanism only where these show it at work."]
+    parts += ["### Runs", _runs(frame).to_markdown(index=False)]
     if provenance is not None:
         parts.append(f"Produced by: {provenance}.")
     paths[".md"].write_text("\n\n".join(parts) + "\n")

@@ -28,7 +28,7 @@ def read_table(path, columns, text=(), sep=",") -> pd.DataFrame:
     if missing:
         raise WsnasError(f"results file {path} lacks column(s) {', '.join(missing)}; delete it and rerun the step that writes it")
     for c in columns:
-        if c != "child" and not pd.api.types.is_numeric_dtype(frame[c]):
+        if c != "child" and len(frame) and not pd.api.types.is_numeric_dtype(frame[c]):  # no rows: no type
             raise WsnasError(f"results file {path}: column {c} is not numeric; delete it and rerun the step that writes it")
     if "child" in columns and not frame["child"].isin(CHILDREN).all():
         bad = frame.loc[~frame["child"].isin(CHILDREN), "child"].iloc[0]

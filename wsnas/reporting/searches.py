@@ -21,6 +21,8 @@ from wsnas.reporting.results import CHILDREN, read_table
 
 #: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (Lu et al. 2023's headline metric).
 TOP_FRACTION = 0.05
+#: The columns of a run's mechanism records (``mechanism``).
+MECHANISM_COLUMNS = ["run", "record", "label", "position", "epoch", "mean", "low", "high", "instances"]
 #: Columns averaged over instances in a run's summary (each also gets a ``_std`` column).
 AVERAGED = ["gt_tau", "t1r", "t3r", "p_top5", "pick_gt_rank", "pick_gt_acc", "regret", "gt_tau_mean_k", "gt_tau_std_k"]
 
@@ -92,3 +94,27 @@ def disturbance(run: str, matrices, interval: int) -> pd.DataFrame:
                              f"(raise config key searches.{run}.epochs)")
         frames.append(pd.DataFrame(metrics.disturbance_over_interval(matrix.values, used)).assign(instance=i, interval=used))
     return pd.concat(frames, ignore_index=True)
+
+
+def mechanism(run: str, records, histories) -> pd.DataFrame:
+    """What the method of search run ``run`` did, from its instances' epoch records (``histories``: their
+    ``epochs.csv``; ``records``: the method's ``Declaration.records``): each record's mean, lowest and highest
+    value over the instances at the first, the middle and the last of the epochs at which every instance
+    recorded it. A record no instance has (a method that did not exercise it) gives no rows."""
+    frames = [read_table(p, ["epoch"]).set_index("epoch") for p in histories]
+    rows = []
+    for k, record in enumerate(records):
+        needed = [record.column] + ([record.per] if record.per else [])
+        if not frames or any(c not in f for f in frames for c in needed):
+            continue
+        values = pd.concat([f[record.column] / (f[record.per] if record.per else 1) for f in frames], axis=1)
+        values = values[np.isfinite(values).all(axis=1)]
+        if values.empty:
+            continue
+        positions = {"first": 0, "middle": (len(values) - 1) // 2, "last": len(values) - 1}
+        for position, row in positions.items():
+            v = values.iloc[row]
+            rows.append({"run": run, "record": k, "label": record.label, "position": position,
+                         "epoch": int(values.index[row]), "mean": float(v.mean()), "low": float(v.min()),
+                         "high": float(v.max()), "instances": len(v)})
+    return pd.DataFrame(rows, columns=MECHANISM_COLUMNS)

@@ -2,7 +2,7 @@
 trainer is ``trainer.DARTS``; the ranking by the architecture parameters ``rankings.alpha_matrix`` (a row of
 Table 5 beside the BN modes); the figures ``figures.darts_alpha`` and ``figures.darts_pick_rank``."""
 
-from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Timing
+from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Record, Timing
 
 DECLARATION = Declaration(
     name="darts", trainer="wsnas.methods.darts.trainer:DARTS",
@@ -27,6 +27,9 @@ DECLARATION = Declaration(
         Figure("darts_pick_rank", "wsnas.methods.darts.figures:darts_pick_rank", reads="epochs.csv",
                caption="darts_pick_rank.rst", ground_truth=True),
     ),
+    records=(Record("‖g1‖, the first-order alpha gradient (epoch mean)", "darts_g1_norm"),
+             Record("‖second term‖ / ‖g1‖ (amended: eta M H v; second order: xi M v')", "darts_g2_norm",
+                    per="darts_g1_norm")),
     quotes=(Quote({"variant": "amended", "eta": 0.1}, "CIFAR-10 test error 2.81 ± 0.21 % (eta 0.1)",
                   "Bi et al. 2019, Sec. 4.1: the DARTS space, the searched cell retrained"),),
     timings=(

@@ -11,7 +11,7 @@ Eq. 12, not given by the paper; Cream's defaults) bound each update's move of a 
 ``meta_lr meta_clip sqrt(3 D)`` times the spread of the untrained network's logits (docs/methods/dcnas.md, "The
 meta step size")."""
 
-from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Timing
+from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Record, Timing
 
 _SOURCE = "Pan et al. 2022, Table 3: MBConv space, the searched network retrained"
 _PAPER_EPOCHS, _PAIR_EPOCHS = 200, 36  # of the paper's 200 epochs, 36 are Eq. 8 pairs (12 slots x T = 3)
@@ -32,6 +32,10 @@ DECLARATION = Declaration(
     sharing=True,
     figures=(Figure("dcnas_sharing", "wsnas.methods.dcnas.figures:dcnas_sharing", reads="sharing.csv",
                     caption="dcnas_sharing.rst"),),
+    records=(Record("meta networks' change |w - w0| / |w0|, mean over assigned slots", "dcnas_meta_change"),
+             Record("that change over the most the run's schedule allows (meta_reach)", "dcnas_meta_change",
+                    per="dcnas_meta_reach"),
+             Record("adjusted Rand index of the sharing with the untrained meta networks'", "dcnas_ari_untrained")),
     quotes=(Quote({"copies": 2, "assign": "learned"}, "ImageNet top-1 78.1 % (global sharing 77.2, random 77.4)", _SOURCE),
             Quote({"copies": 1, "assign": "learned"}, "ImageNet top-1 77.2 % (Global-Sharing)", _SOURCE),
             Quote({"copies": 2, "assign": "random"}, "ImageNet top-1 77.4 % (Random-Assign)", _SOURCE)),

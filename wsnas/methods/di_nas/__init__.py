@@ -2,7 +2,7 @@
 ``trainer.DINAS``; the figures ``figures.di_nas_disturbance`` (the paper's Figure 3 on this ground truth) and
 ``figures.di_nas_collapse`` (the projected step per epoch and layer kind)."""
 
-from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Timing
+from wsnas.methods.declaration import Check, Declaration, Figure, Quote, Record, Timing
 
 DECLARATION = Declaration(
     name="di_nas", trainer="wsnas.methods.di_nas.trainer:DINAS",
@@ -17,6 +17,8 @@ DECLARATION = Declaration(
         Figure("di_nas_collapse", "wsnas.methods.di_nas.figures:di_nas_collapse", reads="epochs.csv",
                caption="di_nas_collapse.rst"),
     ),
+    records=tuple(Record(f"‖GP‖/‖G‖, {kind} layers: the step left after the projection", f"dinas_ratio_{kind}")
+                  for kind in ("depthwise", "pointwise", "head")),
     quotes=(Quote({}, "GT-Tau 0.48 (standard weight sharing 0.16)",
                   "Niu et al. 2020, Sec. 5.3: 64 architectures of the DARTS space against their training from scratch"),),
     timings=(Timing("supernet training: DI-NAS vs single path", note="Niu et al.: step time = 1/ratio x single path's"),),

@@ -25,7 +25,7 @@ Options (config section ``method``), the official code's choices by default:
   max-pool is what PA&DA changes here.
 """
 
-from wsnas.methods.declaration import Declaration, Figure, Quote, Timing
+from wsnas.methods.declaration import Declaration, Figure, Quote, Record, Timing
 
 DECLARATION = Declaration(
     name="pada", trainer="wsnas.methods.pada.trainer:PADA",
@@ -38,6 +38,8 @@ DECLARATION = Declaration(
              "data_granularity": ("instance", "class"), "parameter_free": ("zero", "mean")},
     figures=(Figure("pada_probabilities", "wsnas.methods.pada.figures:pada_probabilities", reads="epochs.csv",
                     caption="pada_probabilities.rst"),),
+    records=(Record("max-pool's probability on an edge (uniform: 1/4)", "pada_p_max_pool_3x3"),
+             Record("data distribution's effective sample size / n (1: uniform)", "pada_data_ess")),
     quotes=(Quote({}, "Kendall tau 0.713 ± 0.002, P@Top5% 0.301 ± 0.018 (SPOS 0.639 / 0.211)",
                   "Lu et al. 2023, Table 1: NAS-Bench-201 CIFAR-10, all 15,625 architectures"),
             Quote({"data": False, "schedule": "decreasing"}, "Kendall tau 0.667 ± 0.003 (increasing: 0.699 ± 0.004)",
