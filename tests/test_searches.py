@@ -332,3 +332,19 @@ def test_the_remedies_sentences_are_generated_from_the_comparison_rows():
                                                   ("control", "running"): base[:5] + 0.3}))
     text = finding(five.set_index(["kind", "run"], drop=False).loc[("baseline", "di_nas")], labels, cfg["comparison"])
     assert "no evidence" in text and "cannot go below p = 0.0625" in text
+
+
+def test_a_mechanism_label_with_a_pipe_stays_in_its_cell(tmp_path):
+    """Table 5's Mechanisms rows keep their six columns whatever a declared record's label holds."""
+    import re
+
+    from wsnas.methods.declaration import Record
+    from wsnas.reporting.methods_table import _mechanisms
+    from wsnas.reporting.searches import mechanism
+
+    path = tmp_path / "epochs.csv"
+    pd.DataFrame({"epoch": [1, 2, 3], "change": [0.0, 0.1, 0.2]}).to_csv(path, index=False)
+    records = mechanism("dcnas", [Record("|w - w0| / |w0|", "change")], [path])
+    assert list(records["epoch"]) == [1, 2, 3] and list(records["mean"]) == pytest.approx([0.0, 0.1, 0.2])
+    table = _mechanisms(records, {"dcnas": "DCNAS"}).to_markdown(index=False).splitlines()
+    assert {len(re.findall(r"(?<!\\)\|", line)) for line in table} == {7}

@@ -198,7 +198,8 @@ def _mechanisms(records: pd.DataFrame, labels: dict) -> pd.DataFrame:
     rows = []
     for (run, _), part in records.groupby(["run", "record"], sort=False):
         at = {r["position"]: cell(r) for _, r in part.iterrows()}
-        rows.append({"Run": labels.get(run, run), "Record": part["label"].iloc[0], "n": int(part["instances"].iloc[0]),
+        rows.append({"Run": labels.get(run, run), "Record": part["label"].iloc[0].replace("|", "\\|"),  # a cell, not a column
+                     "n": int(part["instances"].iloc[0]),
                      **{position.capitalize(): at.get(position, "–") for position in ("first", "middle", "last")}})
     return pd.DataFrame(rows, columns=["Run", "Record", "n", "First", "Middle", "Last"])
 

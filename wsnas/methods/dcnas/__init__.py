@@ -32,7 +32,7 @@ DECLARATION = Declaration(
     sharing=True,
     figures=(Figure("dcnas_sharing", "wsnas.methods.dcnas.figures:dcnas_sharing", reads="sharing.csv",
                     caption="dcnas_sharing.rst"),),
-    records=(Record("meta networks' change |w - w0| / |w0|, mean over assigned slots", "dcnas_meta_change"),
+    records=(Record("meta networks' change ‖w − w0‖ / ‖w0‖, mean over assigned slots", "dcnas_meta_change"),
              Record("that change over the most the run's schedule allows (meta_reach)", "dcnas_meta_change",
                     per="dcnas_meta_reach"),
              Record("adjusted Rand index of the sharing with the untrained meta networks'", "dcnas_ari_untrained")),
