@@ -160,8 +160,8 @@ def table5_methods(config: dict, summaries, instances, benchmarks, outputs, comp
     for path in benchmarks:
         by_run.setdefault(Path(path).parent.name, []).append(path)
     frame, compared = methods_table.table5_methods(config, summaries, instances, by_run, retrain)
-    records = [read_table(p, ["record", "epoch", "mean", "low", "high", "instances"], text=("run", "label", "position"))
-               for p in mechanisms]
+    numeric = [c for c in searches.MECHANISM_COLUMNS if c not in searches.MECHANISM_TEXT]
+    records = [read_table(p, numeric, text=searches.MECHANISM_TEXT) for p in mechanisms]
     methods_table.write_table5(frame, compared, config, outputs, comparisons, provenance,
                                pd.concat(records, ignore_index=True) if records else None)
 

@@ -21,8 +21,9 @@ from wsnas.reporting.results import CHILDREN, read_table
 
 #: P@Top5%: the share of the predicted top 5 % that is in the ground truth's top 5 % (Lu et al. 2023's headline metric).
 TOP_FRACTION = 0.05
-#: The columns of a run's mechanism records (``mechanism``).
+#: The columns of a run's mechanism records (``mechanism``), and those of them that hold text.
 MECHANISM_COLUMNS = ["run", "record", "label", "position", "epoch", "mean", "low", "high", "instances"]
+MECHANISM_TEXT = ("run", "label", "position")
 #: Columns averaged over instances in a run's summary (each also gets a ``_std`` column).
 AVERAGED = ["gt_tau", "t1r", "t3r", "p_top5", "pick_gt_rank", "pick_gt_acc", "regret", "gt_tau_mean_k", "gt_tau_std_k"]
 
@@ -100,7 +101,7 @@ def mechanism(run: str, records, histories) -> pd.DataFrame:
     """What the method of search run ``run`` did, from its instances' epoch records (``histories``: their
     ``epochs.csv``; ``records``: the method's ``Declaration.records``): each record's mean, lowest and highest
     value over the instances at the first, the middle and the last of the epochs at which every instance
-    recorded it. A record no instance has (a method that did not exercise it) gives no rows."""
+    recorded it. A record that some instance lacks, or that no epoch has finite in every instance, gives no rows."""
     frames = [read_table(p, ["epoch"]).set_index("epoch") for p in histories]
     rows = []
     for k, record in enumerate(records):
