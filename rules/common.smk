@@ -13,11 +13,13 @@ on_pythonpath(workflow.basedir)
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
 from wsnas.jobs.common import runtime
+from wsnas.jobs.training import INSTANCE_FILES
 from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config, retrain_jobs, retrain_seeds
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
-from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, remedy_runs, search_config, search_runs
+from wsnas.plan.searches import (evaluation_config, every_epoch, method_figures, pack_instances, pack_size, remedy_runs,
+                                 search_config, search_runs)
 from wsnas.plan.settings import checkpoint_folder, data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from wsnas.reporting.tables import provenance
@@ -52,6 +54,7 @@ wildcard_constraints:
     instance=r"\d+",
     seed=r"\d+",
     chunk=r"\d+",
+    pack=r"\d+",
     run=r"[A-Za-z0-9_.\-]+",
     epoch=r"\d+",
     child=r"[1-4]{3}",
@@ -220,6 +223,38 @@ def search_files(run, name):
 
 def search_job_config(w):
     return search_config(config, w.search, int(w.instance))
+
+
+#: The files of one instance of a search run that its training writes (wsnas.jobs.training.INSTANCE_FILES).
+SEARCH_INSTANCE_FILES = {key: f"results/searches/{{search}}/{{instance}}/{name}" for key, name in INSTANCE_FILES.items()}
+
+#: Instances of a search run one training job trains at once (train.streams; wsnas.plan.searches.pack_size):
+#: with more than 1, rules/searches.smk trains them in packs and copies each instance's files out.
+SEARCH_PACK = pack_size(config)
+
+
+def search_pack_configs(w):
+    """The training configs of pack ``w.pack`` of search run ``w.search``, one per instance."""
+    return [search_config(config, w.search, i) for i in pack_instances(config, w.search, int(w.pack))]
+
+
+def search_pack_checkpoints(w):
+    """Each instance's checkpoint folder, the one its own train_search job would use."""
+    return [str(checkpoint_folder(f"results/checkpoints/searches/{w.search}/{i}", training_settings(cfg)))
+            for i, cfg in zip(pack_instances(config, w.search, int(w.pack)), search_pack_configs(w))]
+
+
+#: settings (each instance's, which decide reruns), job (their configs), checkpoints, instances and run of a pack.
+SEARCH_PACK_PARAMS = {"settings": lambda w: [training_settings(cfg) for cfg in search_pack_configs(w)],
+                      "job": lambda w: runtime(search_pack_configs(w)), "checkpoints": search_pack_checkpoints,
+                      "instances": lambda w: list(pack_instances(config, w.search, int(w.pack))), "run": lambda w: w.search}
+
+
+def search_pack_of(w):
+    """The folder and benchmark of the pack that trained instance ``w.instance`` of search run ``w.search``."""
+    pack = int(w.instance) // SEARCH_PACK
+    return {"pack": f"results/searches/{w.search}/packs/{pack}",
+            "benchmark": f"results/benchmarks/train_search_pack/{w.search}/{pack}.tsv"}
 
 
 def search_evaluation_config(w):

@@ -2,26 +2,64 @@
 # the ground truth (wsnas.plan.searches; Table 5 and the method figures read the metrics).
 
 
-rule train_search:
-    """One instance of a search run, dense-evaluated after its last ``studies.window`` mini-batches; per-epoch
-    checkpoints in a folder that is not a declared output (a killed job resumes), its wall time measured."""
-    input:
-        data=DATA,
-    output:
-        manifest="results/searches/{search}/{instance}/manifest.json",
-        dense="results/searches/{search}/{instance}/dense.csv",
-        history="results/searches/{search}/{instance}/epochs.csv",
-    params:
-        **training_params("searches/{search}/{instance}", search_job_config),
-        run=lambda w: w.search,
-    log:
-        "results/logs/train_search/{search}/{instance}.log",
-    benchmark:
-        "results/benchmarks/train_search/{search}/{instance}.tsv"
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../workflow/scripts/train_search.py"
+if SEARCH_PACK == 1:
+
+    rule train_search:
+        """One instance of a search run, dense-evaluated after its last ``studies.window`` mini-batches; per-epoch
+        checkpoints in a folder that is not a declared output (a killed job resumes), its wall time measured."""
+        input:
+            data=DATA,
+        output:
+            **SEARCH_INSTANCE_FILES,
+        params:
+            **training_params("searches/{search}/{instance}", search_job_config),
+            run=lambda w: w.search,
+        log:
+            "results/logs/train_search/{search}/{instance}.log",
+        benchmark:
+            "results/benchmarks/train_search/{search}/{instance}.tsv"
+        conda:
+            "../envs/train.yaml"
+        script:
+            "../workflow/scripts/train_search.py"
+
+else:
+
+    rule train_search_pack:
+        """``train.streams`` instances of a search run trained by one process, their steps interleaved, each
+        network on its own CUDA stream on a GPU, each with its own config and checkpoint folder (a killed job
+        resumes every instance); the pack's folder holds each instance's files, its wall time measured."""
+        input:
+            data=DATA,
+        output:
+            directory("results/searches/{search}/packs/{pack}"),
+        params:
+            **SEARCH_PACK_PARAMS,
+        log:
+            "results/logs/train_search_pack/{search}/{pack}.log",
+        benchmark:
+            "results/benchmarks/train_search_pack/{search}/{pack}.tsv"
+        conda:
+            "../envs/train.yaml"
+        script:
+            "../workflow/scripts/train_search_pack.py"
+
+    rule unpack_search_instance:
+        """One instance's files out of its pack, and its share of the pack's seconds (Table 5's cost)."""
+        localrule: True
+        input:
+            unpack(search_pack_of),
+        output:
+            **SEARCH_INSTANCE_FILES,
+            benchmark="results/benchmarks/train_search/{search}/{instance}.tsv",
+        params:
+            size=lambda w: len(pack_instances(config, w.search, int(w.instance) // SEARCH_PACK)), instance=lambda w: w.instance,
+        log:
+            "results/logs/unpack_search_instance/{search}/{instance}.log",
+        conda:
+            "../envs/analysis.yaml"
+        script:
+            "../workflow/scripts/unpack_search_instance.py"
 
 
 rule evaluate_search:

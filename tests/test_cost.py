@@ -93,6 +93,20 @@ def test_work_of_jobs_follows_the_config(paper):
     assert jobs[("finetune", "100")].finetune == 64 * 64 * 256
 
 
+def test_a_pack_of_search_instances_costs_its_instances_jobs(paper):
+    """train.streams: 4 trains each search run's 10 instances in packs of 4, 4 and 2 (rules/searches.smk):
+    the plan counts 3 pack jobs per run, whose work is that of the run's 10 one-instance jobs."""
+    single, packed = cost.jobs(paper), cost.jobs(config.merged(paper, train={"streams": 4}))
+    counts = cost.rule_counts(packed)
+    assert counts["train_search_pack"] == 3 * cost.rule_counts(single)["train_search"] // 10 and "train_search" not in counts
+    for run in ("baseline", "darts_amended", "pada"):
+        alone = [single[("train_search", run, str(i))] for i in range(10)]
+        packs = [packed[("train_search_pack", run, str(p))] for p in range(3)]
+        assert [w.supernet for w in packs] == [sum(w.supernet for w in alone[a:b]) for a, b in ((0, 4), (4, 8), (8, 10))]
+        assert {w.method for w in packs} == {alone[0].method}
+        assert sum(w.seconds(RATES) for w in packs) == pytest.approx(sum(w.seconds(RATES) for w in alone))
+
+
 def test_a_non_local_rule_without_a_work_model_is_refused(monkeypatch):
     cfg = config.load(TEST_CONFIG, [])
     monkeypatch.delitem(cost.WORK, "finetune")

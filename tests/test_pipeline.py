@@ -3,12 +3,14 @@ whole DAG: tests/conftest.py)."""
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 
 import pandas as pd
 import pytest
+import yaml
 
 from tests.helpers import COSTED_RULES, ROOT, SNAKEMAKE, command, config_file, planned_jobs, snakemake
 from wsnas.config import load as load_config
@@ -136,6 +138,30 @@ def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_
     assert "too few instances" in findings and " ranks better" not in findings and " ranks worse" not in findings
 
 
+def test_search_instances_packed_by_train_streams_are_those_trained_one_job_each(demo_run, first_tables, tmp_path):
+    """train.streams: 2 trains the baseline's two instances in one job (rules/searches.smk): the same dense
+    tables and epoch records as the whole DAG's one-instance jobs, and each instance's benchmark is its share
+    of the pack's seconds."""
+    work = tmp_path / "run"
+    shutil.copytree(first_tables, work, symlinks=True)
+    packed = config_file(tmp_path, train={"streams": 2})
+    files = [f"results/searches/baseline/{i}/{name}" for i in (0, 1) for name in ("dense.csv", "epochs.csv")]
+    benchmarks = [f"results/benchmarks/train_search/baseline/{i}.tsv" for i in (0, 1)]
+    jobs = planned_jobs(snakemake(work, "-n", *files, *benchmarks, config=packed).stdout)
+    assert jobs == {"train_search_pack": 1, "unpack_search_instance": 2}, jobs
+    snakemake(work, *files, *benchmarks, config=packed)
+    for name in files:
+        if name.endswith("dense.csv"):
+            assert (work / name).read_bytes() == (demo_run / name).read_bytes(), name
+        else:
+            assert pd.read_csv(work / name).drop(columns="images_per_s").equals(
+                pd.read_csv(demo_run / name).drop(columns="images_per_s")), name
+    pack = pd.read_csv(work / "results/benchmarks/train_search_pack/baseline/0.tsv", sep="\t")
+    for name in benchmarks:
+        share = pd.read_csv(work / name, sep="\t")
+        assert share["s"].iloc[0] == pytest.approx(pack["s"].iloc[0] / 2) and share["pack_size"].iloc[0] == 2
+
+
 def test_snakemake_report_bundles_every_table_and_figure(demo_run):
     snakemake(demo_run, "--report", "report.html", "all")
     html = (demo_run / "report.html").read_text()
@@ -232,6 +258,22 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
         seen.add(m.group(1))
         assert ("gpu=1" in resources) == (m.group(1) in gpu_rules), block
     assert gpu_rules <= seen and "experiment_metrics" in seen
+
+
+def test_slurm_profile_gives_a_pack_of_search_instances_one_gpu(tmp_path):
+    """With train.streams: 4 each search run's 10 instances train in 3 jobs of one GPU; copying an instance's
+    files out of its pack asks for none."""
+    cfg = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
+    cfg["train"]["streams"] = 4
+    (tmp_path / "packed.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    out = subprocess.run([*SNAKEMAKE, "--profile", "slurm", "-n", "--configfile", str(tmp_path / "packed.yaml"), "--",
+                          "all_tables"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    jobs = planned_jobs(out.stdout)
+    assert jobs["train_search_pack"] == 34 * 3 and jobs["unpack_search_instance"] == 34 * 10 and "train_search" not in jobs
+    blocks = {m.group(1): block for block in re.split(r"\n(?=(?:local)?rule \w+:)", out.stdout)
+              if (m := re.match(r"(?:local)?rule (\w+):", block))}
+    assert "gpu=1" in blocks["train_search_pack"] and "gpu=1" not in blocks["unpack_search_instance"]
 
 
 def test_lint_is_clean():

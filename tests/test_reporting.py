@@ -399,8 +399,8 @@ def test_one_script_per_rule_named_like_it_and_report_rules_are_local():
     lines, and each report rule (analysis environment) is a local rule with a caption for what it reports."""
     rules = {}
     for smk in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]:
-        for match in re.finditer(r"^(?:rule|checkpoint) (\w+):\n((?:    .*\n|\n(?=    ))*)", smk.read_text(), re.M):
-            rules[match.group(1)] = match.group(2)
+        for match in re.finditer(r"^([ \t]*)(?:rule|checkpoint) (\w+):\n((?:\1    .*\n|\n(?=\1    ))*)", smk.read_text(), re.M):
+            rules[match.group(2)] = match.group(3)  # also a rule under an if (rules/searches.smk)
     scripted = {name: re.search(r'script:\n\s+"\.\./workflow/scripts/(\w+)\.py"', body) for name, body in rules.items()}
     generated = {"method_figure"}  # the script of the rules generated from the methods' declared figures
     assert {name for name, m in scripted.items() if m} | generated == {p.stem for p in (ROOT / "workflow" / "scripts").glob("*.py")}

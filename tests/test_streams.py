@@ -3,9 +3,11 @@ on the CPU the same interleaving runs without streams, and every network ends bi
 trained alone, its checkpoints and resumption included; the ground truth chunks its children by
 ``train.streams`` on a CUDA device only."""
 
+from pathlib import Path
+
 import torch
 
-from helpers import tiny_config
+from helpers import assert_same_state, tiny_config
 from wsnas.core.space import child_index
 from wsnas.training import drivers
 from wsnas.training.loop import Loop
@@ -56,3 +58,51 @@ def test_the_ground_truth_trains_streams_children_at_a_time_on_cuda(tmp_path, ti
         together = drivers.train_standalone(tiny_config(f"train.children={children}", "train.streams=4"), tiny_data, tmp_path / "b")
     assert "training children 111 222 334 424 together (interleaved on CUDA streams)" in caplog.text
     assert together.equals(plain)
+
+
+def test_a_pack_of_search_instances_writes_bitwise_what_each_instance_job_writes(tmp_path):
+    """``train.streams`` > 1 packs a search run's instances into one job (rules/searches.smk): its instances,
+    interleaved, end with the dense tables, epoch records and checkpoints (md5) of their own jobs, and each
+    instance's benchmark is the pack's seconds over its size."""
+    import json
+
+    import pandas as pd
+
+    from wsnas.jobs import training
+    from wsnas.training.checkpoint import load_checkpoint
+
+    configs = [tiny_config(f"train.init_seed={i}", f"train.data_seed={i}", f"train.order_seed={i}",
+                           "train.dense_eval_steps=2", "train.child_order=uniform", "method.name=pada") for i in (0, 1, 2)]
+    for i, cfg in enumerate(configs):
+        folder = tmp_path / "alone" / str(i)
+        training.train_search(cfg, None, folder / "ckpt", folder / "manifest.json", folder / "dense.csv",
+                              folder / "epochs.csv", run="pada")
+    folders = [tmp_path / "packed" / str(i) / "ckpt" for i in range(3)]
+    training.train_search_pack(configs, None, folders, tmp_path / "pack", [0, 1, 2], run="pada")
+    for i in range(3):
+        alone, packed = tmp_path / "alone" / str(i), tmp_path / "pack" / str(i)
+        assert (alone / "dense.csv").read_bytes() == (packed / "dense.csv").read_bytes(), i
+        records = [pd.read_csv(f / "epochs.csv").drop(columns="images_per_s") for f in (alone, packed)]
+        assert records[0].equals(records[1]) and "pada_p_max_pool_3x3" in records[0]
+        a, p = (json.loads((f / "manifest.json").read_text()) for f in (alone, packed))
+        assert a["epochs"] == p["epochs"] == [1, 2] and p["checkpoint_dir"] == str(folders[i])
+        # the process-wide generator's state differs (the loops share it) and nothing in a step draws from it
+        assert_same_state(*(load_checkpoint(Path(m["checkpoint_dir"]) / m["files"]["2"]) for m in (a, p)),
+                          skip=("history", "torch_rng"))
+    # the instances trained one job each, packed afterwards (train.streams changed): each resumes at its last
+    # epoch, trains nothing and writes the same files
+    trained = [tmp_path / "alone" / str(i) / "ckpt" for i in range(3)]
+    stamps = [sorted((f.name, f.stat().st_mtime_ns) for f in folder.iterdir()) for folder in trained]
+    training.train_search_pack(configs, None, trained, tmp_path / "repack", [0, 1, 2], run="pada")
+    assert [sorted((f.name, f.stat().st_mtime_ns) for f in folder.iterdir()) for folder in trained] == stamps
+    for i in range(3):
+        for name in ("dense.csv", "manifest.json"):
+            assert (tmp_path / "repack" / str(i) / name).read_bytes() == (tmp_path / "alone" / str(i) / name).read_bytes()
+    benchmark = tmp_path / "pack.tsv"
+    benchmark.write_text("s\th:m:s\tmax_rss\n30.0\t0:00:30\t100.0\n")
+    out = tmp_path / "out"
+    training.unpack_search_instance(tmp_path / "pack", "2", benchmark, 3, out / "m.json", out / "d.csv", out / "e.csv",
+                                    out / "b.tsv")
+    assert (out / "d.csv").read_bytes() == (tmp_path / "alone" / "2" / "dense.csv").read_bytes()
+    share = pd.read_csv(out / "b.tsv", sep="\t")
+    assert share["s"].tolist() == [10.0] and share["pack_size"].tolist() == [3] and share["max_rss"].tolist() == [100.0]
