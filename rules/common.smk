@@ -18,8 +18,8 @@ from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config, retrain_jobs, retrain_seeds
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
-from wsnas.plan.searches import (evaluation_config, every_epoch, method_figures, pack_instances, pack_size, remedy_runs,
-                                 search_config, search_runs)
+from wsnas.plan.packs import check_packs, pack_instances, pack_size
+from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, remedy_runs, search_config, search_runs
 from wsnas.plan.settings import checkpoint_folder, data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
 from wsnas.reporting.tables import provenance
@@ -32,6 +32,7 @@ try:  # one line naming the bad key, before any job starts
     SEARCHES = search_runs(config)
     REMEDIES = remedy_runs(config)
     REUSE = all_reuse(config)
+    check_packs(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
 
@@ -80,6 +81,37 @@ def metric_files(name, experiments=None):
 # change. ``job`` carries the job's whole config, which Snakemake does not compare (wsnas.jobs.common.runtime).
 def supernet_config(w):
     return run_config(config, w.experiment, int(w.instance))
+
+
+#: Instances of a run one training job trains at once (train.streams; wsnas.plan.packs): with more than 1,
+#: rules/supernet.smk and rules/searches.smk train Tables 1-2's supernets and the search runs in packs of
+#: PACK instances and copy each instance's files out of its pack's folder.
+PACK = pack_size(config)
+
+
+def pack_params(folder, members, config_of):
+    """settings (each instance's, which decide reruns), job (their configs), checkpoints (each instance's
+    own job's folder, results/checkpoints/<folder>/<hash>) and instances of a pack: ``members(w)`` its
+    instances, ``config_of(w, i)`` instance i's training config."""
+
+    def configs(w):
+        return [config_of(w, i) for i in members(w)]
+
+    def checkpoints(w):
+        return [str(checkpoint_folder(f"results/checkpoints/{folder.format(**w, instance=i)}", training_settings(cfg)))
+                for i, cfg in zip(members(w), configs(w))]
+
+    return {"settings": lambda w: [training_settings(cfg) for cfg in configs(w)], "job": lambda w: runtime(configs(w)),
+            "checkpoints": checkpoints, "instances": lambda w: list(members(w))}
+
+
+def supernet_pack(w):
+    """The instances of pack ``w.pack`` of experiment ``w.experiment`` (wsnas.plan.packs)."""
+    return pack_instances(config["experiments"][w.experiment]["instances"], PACK, int(w.pack))
+
+
+SUPERNET_PACK_PARAMS = pack_params("supernet/{experiment}/{instance}", supernet_pack,
+                                   lambda w, i: run_config(config, w.experiment, i))
 
 
 def ground_truth_job_config(w):
@@ -228,31 +260,24 @@ def search_job_config(w):
 #: The files of one instance of a search run that its training writes (wsnas.jobs.training.INSTANCE_FILES).
 SEARCH_INSTANCE_FILES = {key: f"results/searches/{{search}}/{{instance}}/{name}" for key, name in INSTANCE_FILES.items()}
 
-#: Instances of a search run one training job trains at once (train.streams; wsnas.plan.searches.pack_size):
-#: with more than 1, rules/searches.smk trains them in packs and copies each instance's files out.
-SEARCH_PACK = pack_size(config)
+
+def search_pack(w):
+    """The instances of pack ``w.pack`` of search run ``w.search`` (wsnas.plan.packs)."""
+    return pack_instances(SEARCHES[w.search]["instances"], PACK, int(w.pack))
 
 
-def search_pack_configs(w):
-    """The training configs of pack ``w.pack`` of search run ``w.search``, one per instance."""
-    return [search_config(config, w.search, i) for i in pack_instances(config, w.search, int(w.pack))]
+SEARCH_PACK_PARAMS = {**pack_params("searches/{search}/{instance}", search_pack, lambda w, i: search_config(config, w.search, i)),
+                      "run": lambda w: w.search}
 
 
-def search_pack_checkpoints(w):
-    """Each instance's checkpoint folder, the one its own train_search job would use."""
-    return [str(checkpoint_folder(f"results/checkpoints/searches/{w.search}/{i}", training_settings(cfg)))
-            for i, cfg in zip(pack_instances(config, w.search, int(w.pack)), search_pack_configs(w))]
-
-
-#: settings (each instance's, which decide reruns), job (their configs), checkpoints, instances and run of a pack.
-SEARCH_PACK_PARAMS = {"settings": lambda w: [training_settings(cfg) for cfg in search_pack_configs(w)],
-                      "job": lambda w: runtime(search_pack_configs(w)), "checkpoints": search_pack_checkpoints,
-                      "instances": lambda w: list(pack_instances(config, w.search, int(w.pack))), "run": lambda w: w.search}
+def search_pack_size(w):
+    """How many instances the pack of instance ``w.instance`` of search run ``w.search`` trained at once."""
+    return len(pack_instances(SEARCHES[w.search]["instances"], PACK, int(w.instance) // PACK))
 
 
 def search_pack_of(w):
     """The folder and benchmark of the pack that trained instance ``w.instance`` of search run ``w.search``."""
-    pack = int(w.instance) // SEARCH_PACK
+    pack = int(w.instance) // PACK
     return {"pack": f"results/searches/{w.search}/packs/{pack}",
             "benchmark": f"results/benchmarks/train_search_pack/{w.search}/{pack}.tsv"}
 

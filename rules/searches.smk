@@ -2,7 +2,7 @@
 # the ground truth (wsnas.plan.searches; Table 5 and the method figures read the metrics).
 
 
-if SEARCH_PACK == 1:
+if PACK == 1:
 
     rule train_search:
         """One instance of a search run, dense-evaluated after its last ``studies.window`` mini-batches; per-epoch
@@ -53,7 +53,7 @@ else:
             **SEARCH_INSTANCE_FILES,
             benchmark="results/benchmarks/train_search/{search}/{instance}.tsv",
         params:
-            size=lambda w: len(pack_instances(config, w.search, int(w.instance) // SEARCH_PACK)), instance=lambda w: w.instance,
+            size=search_pack_size, instance=lambda w: w.instance,
         log:
             "results/logs/unpack_search_instance/{search}/{instance}.log",
         conda:

@@ -59,7 +59,7 @@ def test_the_slurm_profile_gives_every_training_rule_a_gpu_and_threads():
             if "envs/train.yaml" in body and name not in CHEAP:
                 rules.add(name)
     profile = yaml.safe_load((ROOT / "slurm/config.v9+.yaml").read_text())
-    assert {"train_search", "train_search_pack", "evaluate_search", "train_supernet"} <= rules  # also under an if
+    assert {"train_search", "train_search_pack", "evaluate_search", "train_supernet", "train_supernet_pack"} <= rules
     for rule in rules:
         assert profile["set-resources"][rule]["gpu"] == 1 and "attempt" in str(profile["set-resources"][rule]["runtime"]), rule
         assert profile["set-threads"][rule] >= 1, rule

@@ -93,12 +93,18 @@ def test_work_of_jobs_follows_the_config(paper):
     assert jobs[("finetune", "100")].finetune == 64 * 64 * 256
 
 
-def test_a_pack_of_search_instances_costs_its_instances_jobs(paper):
-    """train.streams: 4 trains each search run's 10 instances in packs of 4, 4 and 2 (rules/searches.smk):
-    the plan counts 3 pack jobs per run, whose work is that of the run's 10 one-instance jobs."""
+def test_a_pack_of_instances_costs_its_instances_jobs(paper):
+    """train.streams: 4 trains each search run's and each Tables 1-2 experiment's 10 instances in packs of 4,
+    4 and 2 (rules/searches.smk, rules/supernet.smk): the plan counts 3 pack jobs per run, whose work is that
+    of the run's 10 one-instance jobs."""
     single, packed = cost.jobs(paper), cost.jobs(config.merged(paper, train={"streams": 4}))
-    counts = cost.rule_counts(packed)
-    assert counts["train_search_pack"] == 3 * cost.rule_counts(single)["train_search"] // 10 and "train_search" not in counts
+    counts, alone = cost.rule_counts(packed), cost.rule_counts(single)
+    assert counts["train_search_pack"] == 3 * alone["train_search"] // 10 and "train_search" not in counts
+    assert counts["train_supernet_pack"] == 3 * 3 and "train_supernet" not in counts
+    for experiment in ("seeds", "orders", "shuffle"):
+        packs = [packed[("train_supernet_pack", experiment, str(p))].supernet for p in range(3)]
+        assert packs == [sum(single[("train_supernet", experiment, str(i))].supernet for i in r)
+                         for r in (range(0, 4), range(4, 8), range(8, 10))]
     for run in ("baseline", "darts_amended", "pada"):
         alone = [single[("train_search", run, str(i))] for i in range(10)]
         packs = [packed[("train_search_pack", run, str(p))] for p in range(3)]

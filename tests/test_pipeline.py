@@ -138,10 +138,10 @@ def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_
     assert "too few instances" in findings and " ranks better" not in findings and " ranks worse" not in findings
 
 
-def test_search_instances_packed_by_train_streams_are_those_trained_one_job_each(demo_run, first_tables, tmp_path):
+def test_instances_packed_by_train_streams_are_those_trained_one_job_each(demo_run, first_tables, tmp_path):
     """train.streams: 2 trains the baseline's two instances in one job (rules/searches.smk): the same dense
     tables and epoch records as the whole DAG's one-instance jobs, and each instance's benchmark is its share
-    of the pack's seconds."""
+    of the pack's seconds. Supernets trained one job each and then packed train nothing again."""
     work = tmp_path / "run"
     shutil.copytree(first_tables, work, symlinks=True)
     packed = config_file(tmp_path, train={"streams": 2})
@@ -160,6 +160,16 @@ def test_search_instances_packed_by_train_streams_are_those_trained_one_job_each
     for name in benchmarks:
         share = pd.read_csv(work / name, sep="\t")
         assert share["s"].iloc[0] == pytest.approx(pack["s"].iloc[0] / 2) and share["pack_size"].iloc[0] == 2
+    # Tables 1-2's supernets, trained one job each, then packed (a speed setting changed): the packs resume
+    # every instance at its last epoch, train nothing, and the evaluation is the same
+    accuracies = [f"results/supernet/seeds/{i}/accuracy.csv" for i in (0, 1)]
+    checkpoints = sorted((p, p.stat().st_mtime_ns) for p in (work / "results/checkpoints/supernet/seeds").rglob("*.pt"))
+    jobs = planned_jobs(snakemake(work, "-n", *accuracies, config=packed).stdout)
+    assert jobs == {"train_supernet_pack": 1, "unpack_supernet_instance": 2, "evaluate_subnets": 2}, jobs
+    snakemake(work, *accuracies, config=packed)
+    assert sorted((p, p.stat().st_mtime_ns) for p in (work / "results/checkpoints/supernet/seeds").rglob("*.pt")) == checkpoints
+    for name in accuracies:
+        assert (work / name).read_bytes() == (first_tables / name).read_bytes(), name
 
 
 def test_snakemake_report_bundles_every_table_and_figure(demo_run):
@@ -261,8 +271,8 @@ def test_slurm_profile_dry_run_gives_gpu_rules_one_gpu():
 
 
 def test_slurm_profile_gives_a_pack_of_search_instances_one_gpu(tmp_path):
-    """With train.streams: 4 each search run's 10 instances train in 3 jobs of one GPU; copying an instance's
-    files out of its pack asks for none."""
+    """With train.streams: 4 each search run's and each experiment's 10 instances train in 3 jobs of one GPU;
+    copying an instance's files out of its pack asks for none."""
     cfg = yaml.safe_load((ROOT / "config" / "paper.yaml").read_text())
     cfg["train"]["streams"] = 4
     (tmp_path / "packed.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -271,9 +281,11 @@ def test_slurm_profile_gives_a_pack_of_search_instances_one_gpu(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     jobs = planned_jobs(out.stdout)
     assert jobs["train_search_pack"] == 34 * 3 and jobs["unpack_search_instance"] == 34 * 10 and "train_search" not in jobs
+    assert jobs["train_supernet_pack"] == 3 * 3 and jobs["unpack_supernet_instance"] == 3 * 10 and "train_supernet" not in jobs
     blocks = {m.group(1): block for block in re.split(r"\n(?=(?:local)?rule \w+:)", out.stdout)
               if (m := re.match(r"(?:local)?rule (\w+):", block))}
-    assert "gpu=1" in blocks["train_search_pack"] and "gpu=1" not in blocks["unpack_search_instance"]
+    for rule in ("search", "supernet"):
+        assert "gpu=1" in blocks[f"train_{rule}_pack"] and "gpu=1" not in blocks[f"unpack_{rule}_instance"]
 
 
 def test_lint_is_clean():

@@ -106,3 +106,18 @@ def test_a_pack_of_search_instances_writes_bitwise_what_each_instance_job_writes
     assert (out / "d.csv").read_bytes() == (tmp_path / "alone" / "2" / "dense.csv").read_bytes()
     share = pd.read_csv(out / "b.tsv", sep="\t")
     assert share["s"].tolist() == [10.0] and share["pack_size"].tolist() == [3] and share["max_rss"].tolist() == [100.0]
+
+
+def test_packs_split_a_runs_instances_and_refuse_group_sharing():
+    import pytest
+
+    from wsnas.errors import WsnasError
+    from wsnas.plan.packs import check_packs, pack_instances
+
+    assert [list(pack_instances(10, 4, p)) for p in range(3)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [list(pack_instances(3, 1, p)) for p in range(3)] == [[0], [1], [2]]
+    check_packs(tiny_config("train.streams=2"))
+    check_packs(tiny_config("sharing.mode=group"))
+    with pytest.raises(WsnasError, match=r"^config key train.streams: .*sharing.mode=group") as info:
+        check_packs(tiny_config("train.streams=2", "sharing.mode=group"))
+    assert "\n" not in str(info.value)

@@ -92,50 +92,70 @@ def train_search(cfg: dict, data, checkpoints, manifest, dense, history, run: st
         train_supernet(cfg, data, checkpoints, manifest, dense, history, threads=threads)
 
 
-#: The files of one instance of a search run, as ``train_search`` writes them and a pack's folder holds them.
+#: The files of one instance of a run, as ``train_search`` writes them and a pack's folder holds them.
 INSTANCE_FILES = {"manifest": "manifest.json", "dense": "dense.csv", "history": "epochs.csv"}
 
 
-def train_search_pack(cfgs: list, data, checkpoints: list, folder, instances: list, run: str, threads=None) -> None:
-    """Instances ``instances`` of search run ``run`` (``wsnas.plan.searches.pack_instances``), trained by one
-    process with their steps interleaved, each network on its own CUDA stream on a GPU (``train.streams``;
-    ``wsnas.training.streams``). Each instance has its own config and checkpoint folder, those of its own
-    ``train_search`` job, so each trains and resumes exactly as it would alone; ``folder/<instance>/`` gets
-    the files ``train_search`` writes (``INSTANCE_FILES``)."""
+def train_pack(cfgs: list, data, checkpoints: list, folder, instances: list, threads=None) -> None:
+    """Instances ``instances`` of one run (``wsnas.plan.packs``), trained by one process with their steps
+    interleaved, each network on its own CUDA stream on a GPU (``train.streams``; ``wsnas.training.streams``).
+    Each has its own config and checkpoint folder, those of its own one-instance job, so each trains and
+    resumes exactly as it would alone; ``folder/<instance>/`` gets its files (``INSTANCE_FILES``)."""
     from wsnas.training import manifest as manifests, runtime
     from wsnas.training.loop import Loop
     from wsnas.training.stacked import run_loops
 
+    for instance, cfg in zip(instances, cfgs):
+        if cfg["sharing"]["mode"] == "group":
+            raise WsnasError("config key sharing.mode=group trains one network per group; set train.streams to 1 "
+                             "to train each instance in a job of its own")
+        if cfg["data"] != cfgs[0]["data"]:
+            raise WsnasError(f"config key data: instance {instance}'s data settings differ from instance "
+                             f"{instances[0]}'s and one pack shares its data; set train.streams to 1")
+    device_data = runtime.device_data(cfgs[0], data, threads)
+    loops = [Loop(cfg, device_data, path) for cfg, path in zip(cfgs, checkpoints)]
+    run_loops(loops, stacked=False, streams=len(loops))
+    for instance, path, loop in zip(instances, checkpoints, loops):
+        out = Path(folder) / str(instance)
+        manifests.write(path, out / INSTANCE_FILES["manifest"], history=loop.history)
+        write_csv(loop.dense_table(), out / INSTANCE_FILES["dense"])
+        write_history(loop, out / INSTANCE_FILES["history"])
+
+
+def train_supernet_pack(cfgs: list, data, checkpoints: list, folder, instances: list, threads=None) -> None:
+    """``train_pack`` for instances of one experiment of Tables 1-2 (``train_supernet`` jobs otherwise)."""
+    train_pack(cfgs, data, checkpoints, folder, instances, threads)
+
+
+def train_search_pack(cfgs: list, data, checkpoints: list, folder, instances: list, run: str, threads=None) -> None:
+    """``train_pack`` for instances of search run ``run`` (``train_search`` jobs otherwise); a bad option
+    names its key under ``searches.<run>``."""
     with search_keys(run):
-        for instance, cfg in zip(instances, cfgs):
-            if cfg["sharing"]["mode"] == "group":
-                raise WsnasError(f"config key searches.{run}: sharing.mode=group trains one network per group; "
-                                 "set train.streams to 1 to train its instances one job each")
-            if cfg["data"] != cfgs[0]["data"]:
-                raise WsnasError(f"config key searches.{run}: instance {instance}'s data settings differ from "
-                                 f"instance {instances[0]}'s; one pack shares its data (set train.streams to 1)")
-        device_data = runtime.device_data(cfgs[0], data, threads)
-        loops = [Loop(cfg, device_data, path) for cfg, path in zip(cfgs, checkpoints)]
-        run_loops(loops, stacked=False, streams=len(loops))
-        for instance, path, loop in zip(instances, checkpoints, loops):
-            out = Path(folder) / str(instance)
-            manifests.write(path, out / INSTANCE_FILES["manifest"], history=loop.history)
-            write_csv(loop.dense_table(), out / INSTANCE_FILES["dense"])
-            write_history(loop, out / INSTANCE_FILES["history"])
+        train_pack(cfgs, data, checkpoints, folder, instances, threads)
+
+
+def unpacked(folder, instance, **targets) -> None:
+    """Copy instance ``instance``'s files out of its pack's folder (``train_pack``): ``targets`` maps an
+    ``INSTANCE_FILES`` key to the path it goes to."""
+    import shutil
+
+    for name, target in targets.items():
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(folder) / str(instance) / INSTANCE_FILES[name], target)
+
+
+def unpack_supernet_instance(folder, instance, manifest) -> None:
+    """One supernet instance's manifest out of its pack's folder."""
+    unpacked(folder, instance, manifest=manifest)
 
 
 def unpack_search_instance(folder, instance, pack_benchmark, size: int, manifest, dense, history, benchmark) -> None:
-    """One instance's files out of its pack's folder (``train_search_pack``), and its share of the pack's
-    measured cost: the pack's Snakemake benchmark row with its seconds over the ``size`` instances it trained
-    at once (column ``pack_size``), where Table 5 reads each instance's train seconds."""
-    import shutil
-
+    """One search instance's files out of its pack's folder, and its share of the pack's measured cost: the
+    pack's Snakemake benchmark row with its seconds over the ``size`` instances it trained at once (column
+    ``pack_size``), where Table 5 reads each instance's train seconds."""
     from wsnas.reporting.results import read_table
 
-    source = Path(folder) / str(instance)
-    for name, target in (("manifest", manifest), ("dense", dense), ("history", history)):
-        Path(target).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source / INSTANCE_FILES[name], target)
+    unpacked(folder, instance, manifest=manifest, dense=dense, history=history)
     row = read_table(pack_benchmark, ["s"], sep="\t")
     row["s"] = row["s"] / size
     row["pack_size"] = size

@@ -40,7 +40,8 @@ from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config
 from wsnas.plan.reuse import study_networks, study_reuse
 from wsnas.plan.runs import ground_truth_config, ranked_epochs, run_config
-from wsnas.plan.searches import evaluation_config, every_epoch, pack_instances, search_config
+from wsnas.plan.packs import pack_instances, pack_size
+from wsnas.plan.searches import evaluation_config, every_epoch, search_config
 from wsnas.plan.studies import study_config
 
 SNAKEFILE = Path(__file__).resolve().parents[2] / "Snakefile"
@@ -139,14 +140,25 @@ def train_search(config: dict, search: str, instance: str) -> Work:
     return work
 
 
-def train_search_pack(config: dict, search: str, pack: str) -> Work:
-    """The instances of one pack (``train.streams``), each counted as its own ``train_search`` job."""
-    works = [train_search(config, search, str(i)) for i in pack_instances(config, search, int(pack))]
+def _pack(works: list) -> Work:
+    """The work of one job that trains several instances (``wsnas.plan.packs``): the sum of theirs."""
     work = Work(supernet=sum(w.supernet for w in works), method=works[0].method)
     for w in works:
         for sharing, images in w.eval.items():
             work.add_eval(sharing, images)
     return work
+
+
+def train_search_pack(config: dict, search: str, pack: str) -> Work:
+    """The instances of one pack (``train.streams``), each counted as its own ``train_search`` job."""
+    count = config["searches"][search]["instances"]
+    return _pack([train_search(config, search, str(i)) for i in pack_instances(count, pack_size(config), int(pack))])
+
+
+def train_supernet_pack(config: dict, experiment: str, pack: str) -> Work:
+    """The instances of one pack (``train.streams``), each counted as its own ``train_supernet`` job."""
+    count = config["experiments"][experiment]["instances"]
+    return _pack([train_supernet(config, experiment, str(i)) for i in pack_instances(count, pack_size(config), int(pack))])
 
 
 def evaluate_search(config: dict, search: str, instance: str, bn: str) -> Work:
@@ -174,7 +186,7 @@ def retrain_child(config: dict, child: str, seed: str) -> Work:
 
 #: rule -> its job's work, from the configuration and the job's wildcards (strings, as Snakemake gives them).
 WORK = {f.__name__: f for f in (train_supernet, evaluate_subnets, train_ground_truth, train_study, finetune, train_search,
-                                train_search_pack, evaluate_search, retrain_child)}
+                                train_search_pack, train_supernet_pack, evaluate_search, retrain_child)}
 #: Non-local rules that cost seconds.
 CHEAP = {"prepare_data", "search_sharing"}
 #: The rule whose jobs are the ground truth that every table and figure compares with.

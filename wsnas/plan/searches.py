@@ -81,24 +81,6 @@ def search_config(config: dict, name: str, instance: int) -> dict:
     return out
 
 
-def pack_size(config: dict) -> int:
-    """How many instances of a search run one training job trains at once (``train.streams``): 1, one job per
-    instance; K, one job per K instances, their steps interleaved, each network on its own CUDA stream on a
-    GPU (``wsnas.training.streams``), with the results each would have alone."""
-    return int(config["train"].get("streams", 1))
-
-
-def packs(config: dict, name: str) -> range:
-    """The packs of search run ``name``: pack ``p`` holds instances pK .. pK + K - 1, the last one fewer."""
-    return range(-(-config["searches"][name]["instances"] // pack_size(config)))
-
-
-def pack_instances(config: dict, name: str, pack: int) -> range:
-    """The instances of search run ``name`` that pack ``pack`` trains (``packs``)."""
-    k = pack_size(config)
-    return range(int(pack) * k, min((int(pack) + 1) * k, config["searches"][name]["instances"]))
-
-
 def evaluation_config(config: dict, name: str, instance: int, bn_mode: str) -> dict:
     """The config that evaluates one instance in BN mode ``bn_mode``."""
     return merged(search_config(config, name, instance), evaluate={"bn_mode": bn_mode})

@@ -1,5 +1,6 @@
 """Several independent networks trained by one process, their steps interleaved, each network on its own
-CUDA stream (``train.streams``): the ground truth's children and the groups of group sharing.
+CUDA stream (``train.streams``): the ground truth's children, the groups of group sharing and the
+instances of a run packed into one job (``wsnas.plan.packs``).
 
 On a GPU the paper network's kernels are too small to fill the device, and with whole-step CUDA graphs
 (``wsnas.training.graphs``) the host enqueues a step in far less time than the GPU runs it, so steps of

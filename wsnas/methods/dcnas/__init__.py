@@ -35,7 +35,8 @@ DECLARATION = Declaration(
     records=(Record("meta networks' change ‖w − w0‖ / ‖w0‖, mean over assigned slots", "dcnas_meta_change"),
              Record("that change over the most the run's schedule allows (meta_reach)", "dcnas_meta_change",
                     per="dcnas_meta_reach"),
-             Record("adjusted Rand index of the sharing with the untrained meta networks'", "dcnas_ari_untrained")),
+             Record("adjusted Rand index of the trained and the untrained meta networks' clusterings (in every "
+                    "assign mode)", "dcnas_ari_untrained")),
     quotes=(Quote({"copies": 2, "assign": "learned"}, "ImageNet top-1 78.1 % (global sharing 77.2, random 77.4)", _SOURCE),
             Quote({"copies": 1, "assign": "learned"}, "ImageNet top-1 77.2 % (Global-Sharing)", _SOURCE),
             Quote({"copies": 2, "assign": "random"}, "ImageNet top-1 77.4 % (Random-Assign)", _SOURCE)),
