@@ -59,7 +59,7 @@ def kind(job) -> str:
     if rule == "evaluate_search":
         return f"evaluate_search: {job['wildcards'].get('bn', '')}"
     if rule in ("train_supernet", "train_ground_truth", "evaluate_subnets", "finetune", "prepare_data", "train_search",
-                "train_search_pack", "retrain_child"):
+                "train_search_pack", "train_supernet_pack", "retrain_child"):
         return rule
     return "metrics, tables, figures, reports"
 

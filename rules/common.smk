@@ -13,12 +13,11 @@ on_pythonpath(workflow.basedir)
 from wsnas.config import validate as validate_wsnas_config
 from wsnas.errors import WsnasError
 from wsnas.jobs.common import runtime
-from wsnas.jobs.training import INSTANCE_FILES
 from wsnas.methods import checked_method
 from wsnas.plan.retrain import retrain_config, retrain_jobs, retrain_seeds
 from wsnas.plan.reuse import all_reuse
 from wsnas.plan.runs import check_experiment_names, epochs_instance, ground_truth_config, run_config
-from wsnas.plan.packs import check_packs, pack_instances, pack_size
+from wsnas.plan.packs import INSTANCE_FILES, pack_instances, pack_of, pack_size
 from wsnas.plan.searches import evaluation_config, every_epoch, method_figures, remedy_runs, search_config, search_runs
 from wsnas.plan.settings import checkpoint_folder, data_settings, evaluate_job_settings, finetune_settings, training_settings
 from wsnas.plan.studies import figure6_run_name, group_run_names, prefix_run_names, study_config, study_runs
@@ -32,7 +31,6 @@ try:  # one line naming the bad key, before any job starts
     SEARCHES = search_runs(config)
     REMEDIES = remedy_runs(config)
     REUSE = all_reuse(config)
-    check_packs(config)
 except WsnasError as error:
     raise WorkflowError(str(error)) from None
 
@@ -98,8 +96,7 @@ def pack_params(folder, members, config_of):
         return [config_of(w, i) for i in members(w)]
 
     def checkpoints(w):
-        return [str(checkpoint_folder(f"results/checkpoints/{folder.format(**w, instance=i)}", training_settings(cfg)))
-                for i, cfg in zip(members(w), configs(w))]
+        return [checkpoints_of(folder.format(**w, instance=i), training_settings(cfg)) for i, cfg in zip(members(w), configs(w))]
 
     return {"settings": lambda w: [training_settings(cfg) for cfg in configs(w)], "job": lambda w: runtime(configs(w)),
             "checkpoints": checkpoints, "instances": lambda w: list(members(w))}
@@ -114,6 +111,11 @@ SUPERNET_PACK_PARAMS = pack_params("supernet/{experiment}/{instance}", supernet_
                                    lambda w, i: run_config(config, w.experiment, i))
 
 
+def supernet_pack_folder(w):
+    """The folder of the pack that trained instance ``w.instance`` of experiment ``w.experiment``."""
+    return f"results/supernet/{w.experiment}/packs/{pack_of(w.instance, PACK)}"
+
+
 def ground_truth_job_config(w):
     return ground_truth_config(config, int(w.seed), int(w.chunk))
 
@@ -122,8 +124,13 @@ def study_job_config(w):
     return study_config(config, w.run, int(w.instance))
 
 
+def checkpoints_of(folder, settings):
+    """A training's checkpoint folder: results/checkpoints/<folder>/<hash of its settings>."""
+    return str(checkpoint_folder(f"results/checkpoints/{folder}", settings))
+
+
 def training_params(folder, config_of, evaluates=False):
-    """settings, job and the checkpoint folder (results/checkpoints/<folder>/<hash of the settings>)."""
+    """settings, job and the checkpoint folder (``checkpoints_of``)."""
 
     def settings(w):
         return training_settings(config_of(w), evaluates)
@@ -131,7 +138,7 @@ def training_params(folder, config_of, evaluates=False):
     return {
         "settings": settings,
         "job": lambda w: runtime(config_of(w)),
-        "checkpoints": lambda w: str(checkpoint_folder(f"results/checkpoints/{folder.format(**w)}", settings(w))),
+        "checkpoints": lambda w: checkpoints_of(folder.format(**w), settings(w)),
     }
 
 PROVENANCE = provenance(config)
@@ -257,7 +264,7 @@ def search_job_config(w):
     return search_config(config, w.search, int(w.instance))
 
 
-#: The files of one instance of a search run that its training writes (wsnas.jobs.training.INSTANCE_FILES).
+#: The files of one instance of a search run that its training writes (wsnas.plan.packs.INSTANCE_FILES).
 SEARCH_INSTANCE_FILES = {key: f"results/searches/{{search}}/{{instance}}/{name}" for key, name in INSTANCE_FILES.items()}
 
 
@@ -270,16 +277,9 @@ SEARCH_PACK_PARAMS = {**pack_params("searches/{search}/{instance}", search_pack,
                       "run": lambda w: w.search}
 
 
-def search_pack_size(w):
-    """How many instances the pack of instance ``w.instance`` of search run ``w.search`` trained at once."""
-    return len(pack_instances(SEARCHES[w.search]["instances"], PACK, int(w.instance) // PACK))
-
-
-def search_pack_of(w):
-    """The folder and benchmark of the pack that trained instance ``w.instance`` of search run ``w.search``."""
-    pack = int(w.instance) // PACK
-    return {"pack": f"results/searches/{w.search}/packs/{pack}",
-            "benchmark": f"results/benchmarks/train_search_pack/{w.search}/{pack}.tsv"}
+def search_pack_folder(w):
+    """The folder of the pack that trained instance ``w.instance`` of search run ``w.search``."""
+    return f"results/searches/{w.search}/packs/{pack_of(w.instance, PACK)}"
 
 
 def search_evaluation_config(w):

@@ -45,15 +45,15 @@ else:
             "../workflow/scripts/train_search_pack.py"
 
     rule unpack_search_instance:
-        """One instance's files out of its pack, and its share of the pack's seconds (Table 5's cost)."""
+        """One instance's files out of its pack, and its share of the pack's training seconds (Table 5's cost)."""
         localrule: True
         input:
-            unpack(search_pack_of),
+            search_pack_folder,
         output:
             **SEARCH_INSTANCE_FILES,
             benchmark="results/benchmarks/train_search/{search}/{instance}.tsv",
         params:
-            size=search_pack_size, instance=lambda w: w.instance,
+            instance=lambda w: w.instance,
         log:
             "results/logs/unpack_search_instance/{search}/{instance}.log",
         conda:

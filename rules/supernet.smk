@@ -41,7 +41,7 @@ else:
         """One supernet instance's manifest out of its pack's folder."""
         localrule: True
         input:
-            lambda w: f"results/supernet/{w.experiment}/packs/{int(w.instance) // PACK}",
+            supernet_pack_folder,
         output:
             manifest="results/supernet/{experiment}/{instance}/manifest.json",
         params:

@@ -140,8 +140,8 @@ def test_every_distinct_pick_is_retrained_once_and_the_ground_truth_reused_when_
 
 def test_instances_packed_by_train_streams_are_those_trained_one_job_each(demo_run, first_tables, tmp_path):
     """train.streams: 2 trains the baseline's two instances in one job (rules/searches.smk): the same dense
-    tables and epoch records as the whole DAG's one-instance jobs, and each instance's benchmark is its share
-    of the pack's seconds. Supernets trained one job each and then packed train nothing again."""
+    tables and epoch records as the whole DAG's one-instance jobs, and each instance's cost is its share of
+    the pack's training seconds. Supernets trained one job each and then packed train nothing again."""
     work = tmp_path / "run"
     shutil.copytree(first_tables, work, symlinks=True)
     packed = config_file(tmp_path, train={"streams": 2})
@@ -154,12 +154,11 @@ def test_instances_packed_by_train_streams_are_those_trained_one_job_each(demo_r
         if name.endswith("dense.csv"):
             assert (work / name).read_bytes() == (demo_run / name).read_bytes(), name
         else:
-            assert pd.read_csv(work / name).drop(columns="images_per_s").equals(
+            assert pd.read_csv(work / name).drop(columns=["images_per_s", "pack_size"]).equals(
                 pd.read_csv(demo_run / name).drop(columns="images_per_s")), name
     pack = pd.read_csv(work / "results/benchmarks/train_search_pack/baseline/0.tsv", sep="\t")
-    for name in benchmarks:
-        share = pd.read_csv(work / name, sep="\t")
-        assert share["s"].iloc[0] == pytest.approx(pack["s"].iloc[0] / 2) and share["pack_size"].iloc[0] == 2
+    for name in benchmarks:  # a half of the pack's epochs: under half of the whole job's seconds
+        assert 0 < pd.read_csv(work / name, sep="\t")["s"].iloc[0] < pack["s"].iloc[0] / 2
     # Tables 1-2's supernets, trained one job each, then packed (a speed setting changed): the packs resume
     # every instance at its last epoch, train nothing, and the evaluation is the same
     accuracies = [f"results/supernet/seeds/{i}/accuracy.csv" for i in (0, 1)]

@@ -3,8 +3,10 @@ on the CPU the same interleaving runs without streams, and every network ends bi
 trained alone, its checkpoints and resumption included; the ground truth chunks its children by
 ``train.streams`` on a CUDA device only."""
 
+import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from helpers import assert_same_state, tiny_config
@@ -62,13 +64,15 @@ def test_the_ground_truth_trains_streams_children_at_a_time_on_cuda(tmp_path, ti
 
 def test_a_pack_of_search_instances_writes_bitwise_what_each_instance_job_writes(tmp_path):
     """``train.streams`` > 1 packs a search run's instances into one job (rules/searches.smk): its instances,
-    interleaved, end with the dense tables, epoch records and checkpoints (md5) of their own jobs, and each
-    instance's benchmark is the pack's seconds over its size."""
+    interleaved, end with the dense tables, epoch records and checkpoints of their own jobs (the records
+    noting the pack's size), and each instance's cost is its epochs' seconds over the pack's size; instances
+    trained alone and packed afterwards train nothing and keep their own epochs' seconds."""
     import json
 
     import pandas as pd
 
     from wsnas.jobs import training
+    from wsnas.training import runtime
     from wsnas.training.checkpoint import load_checkpoint
 
     configs = [tiny_config(f"train.init_seed={i}", f"train.data_seed={i}", f"train.order_seed={i}",
@@ -78,46 +82,49 @@ def test_a_pack_of_search_instances_writes_bitwise_what_each_instance_job_writes
         training.train_search(cfg, None, folder / "ckpt", folder / "manifest.json", folder / "dense.csv",
                               folder / "epochs.csv", run="pada")
     folders = [tmp_path / "packed" / str(i) / "ckpt" for i in range(3)]
+    started = time.perf_counter()
     training.train_search_pack(configs, None, folders, tmp_path / "pack", [0, 1, 2], run="pada")
+    wall = time.perf_counter() - started
+    n_train = runtime.device_data(configs[0]).n_train
     for i in range(3):
         alone, packed = tmp_path / "alone" / str(i), tmp_path / "pack" / str(i)
         assert (alone / "dense.csv").read_bytes() == (packed / "dense.csv").read_bytes(), i
-        records = [pd.read_csv(f / "epochs.csv").drop(columns="images_per_s") for f in (alone, packed)]
-        assert records[0].equals(records[1]) and "pada_p_max_pool_3x3" in records[0]
+        records = [pd.read_csv(f / "epochs.csv") for f in (alone, packed)]
+        assert records[1]["pack_size"].tolist() == [3, 3] and "pack_size" not in records[0]
+        assert records[0].drop(columns="images_per_s").equals(records[1].drop(columns=["images_per_s", "pack_size"]))
         a, p = (json.loads((f / "manifest.json").read_text()) for f in (alone, packed))
         assert a["epochs"] == p["epochs"] == [1, 2] and p["checkpoint_dir"] == str(folders[i])
         # the process-wide generator's state differs (the loops share it) and nothing in a step draws from it
         assert_same_state(*(load_checkpoint(Path(m["checkpoint_dir"]) / m["files"]["2"]) for m in (a, p)),
                           skip=("history", "torch_rng"))
+        seconds = json.loads((packed / "cost.json").read_text())["seconds"]  # a third of the pack's epochs
+        assert seconds == pytest.approx(sum(n_train / r["images_per_s"] / 3 for r in p["history"]))
+        assert 0 < seconds < wall / 3
     # the instances trained one job each, packed afterwards (train.streams changed): each resumes at its last
-    # epoch, trains nothing and writes the same files
+    # epoch, trains nothing, writes the same files and keeps the seconds of the epochs it trained alone
     trained = [tmp_path / "alone" / str(i) / "ckpt" for i in range(3)]
     stamps = [sorted((f.name, f.stat().st_mtime_ns) for f in folder.iterdir()) for folder in trained]
     training.train_search_pack(configs, None, trained, tmp_path / "repack", [0, 1, 2], run="pada")
     assert [sorted((f.name, f.stat().st_mtime_ns) for f in folder.iterdir()) for folder in trained] == stamps
     for i in range(3):
-        for name in ("dense.csv", "manifest.json"):
+        for name in ("dense.csv", "manifest.json", "epochs.csv"):
             assert (tmp_path / "repack" / str(i) / name).read_bytes() == (tmp_path / "alone" / str(i) / name).read_bytes()
-    benchmark = tmp_path / "pack.tsv"
-    benchmark.write_text("s\th:m:s\tmax_rss\n30.0\t0:00:30\t100.0\n")
+        alone = json.loads((tmp_path / "alone" / str(i) / "manifest.json").read_text())["history"]
+        repacked = json.loads((tmp_path / "repack" / str(i) / "cost.json").read_text())["seconds"]
+        assert repacked == pytest.approx(sum(n_train / r["images_per_s"] for r in alone))
     out = tmp_path / "out"
-    training.unpack_search_instance(tmp_path / "pack", "2", benchmark, 3, out / "m.json", out / "d.csv", out / "e.csv",
-                                    out / "b.tsv")
-    assert (out / "d.csv").read_bytes() == (tmp_path / "alone" / "2" / "dense.csv").read_bytes()
+    training.unpack_search_instance(tmp_path / "pack", "2", out / "m.json", out / "d.csv", out / "e.csv", out / "b.tsv")
+    assert (out / "d.csv").read_bytes() == (tmp_path / "pack" / "2" / "dense.csv").read_bytes()
     share = pd.read_csv(out / "b.tsv", sep="\t")
-    assert share["s"].tolist() == [10.0] and share["pack_size"].tolist() == [3] and share["max_rss"].tolist() == [100.0]
+    assert share["s"].tolist() == [json.loads((tmp_path / "pack" / "2" / "cost.json").read_text())["seconds"]]
 
 
-def test_packs_split_a_runs_instances_and_refuse_group_sharing():
-    import pytest
-
-    from wsnas.errors import WsnasError
-    from wsnas.plan.packs import check_packs, pack_instances
+def test_packs_split_a_runs_instances_and_share_their_seconds():
+    from wsnas.plan.packs import pack_instances, pack_of, share_seconds
 
     assert [list(pack_instances(10, 4, p)) for p in range(3)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert [list(pack_instances(3, 1, p)) for p in range(3)] == [[0], [1], [2]]
-    check_packs(tiny_config("train.streams=2"))
-    check_packs(tiny_config("sharing.mode=group"))
-    with pytest.raises(WsnasError, match=r"^config key train.streams: .*sharing.mode=group") as info:
-        check_packs(tiny_config("train.streams=2", "sharing.mode=group"))
-    assert "\n" not in str(info.value)
+    assert [pack_of(i, 4) for i in (0, 3, 4, 9)] == [0, 0, 1, 2] and pack_of("7", 1) == 7
+    # 1,000 images an epoch: 10 s alone, then 20 s in a pack of 4 (5 s each), then 8 s in a pack of 2
+    history = [{"images_per_s": 100.0}, {"images_per_s": 50.0, "pack_size": 4}, {"images_per_s": 125.0, "pack_size": 2}]
+    assert share_seconds(history, 1000) == pytest.approx(10 + 5 + 4)

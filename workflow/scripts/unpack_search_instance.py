@@ -2,6 +2,5 @@
 from wsnas.jobs import common, training
 
 s = snakemake  # noqa: F821
-common.run(s.log, training.unpack_search_instance, folder=s.input.pack, instance=s.params.instance,
-           pack_benchmark=s.input.benchmark, size=s.params.size, manifest=s.output.manifest, dense=s.output.dense,
-           history=s.output.history, benchmark=s.output.benchmark)
+common.run(s.log, training.unpack_search_instance, folder=s.input[0], instance=s.params.instance, manifest=s.output.manifest,
+           dense=s.output.dense, history=s.output.history, benchmark=s.output.benchmark)

@@ -24,7 +24,8 @@ def on_pythonpath(folder) -> None:
 def runtime(cfg: dict) -> SimpleNamespace:
     """A job's whole config as a rule param that Snakemake does not compare when it decides what to rerun
     (it compares only builtin values): the settings param decides that, so changing a speed key (device,
-    threads, stacking, compilation) reruns nothing."""
+    threads, stacking, compilation) reruns nothing; ``train.streams`` also decides how many instances one job
+    trains (``wsnas.plan.packs``), so changing it reruns those jobs, which resume and train nothing."""
     return SimpleNamespace(config=cfg)
 
 

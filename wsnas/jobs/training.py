@@ -92,34 +92,29 @@ def train_search(cfg: dict, data, checkpoints, manifest, dense, history, run: st
         train_supernet(cfg, data, checkpoints, manifest, dense, history, threads=threads)
 
 
-#: The files of one instance of a run, as ``train_search`` writes them and a pack's folder holds them.
-INSTANCE_FILES = {"manifest": "manifest.json", "dense": "dense.csv", "history": "epochs.csv"}
-
-
 def train_pack(cfgs: list, data, checkpoints: list, folder, instances: list, threads=None) -> None:
     """Instances ``instances`` of one run (``wsnas.plan.packs``), trained by one process with their steps
     interleaved, each network on its own CUDA stream on a GPU (``train.streams``; ``wsnas.training.streams``).
     Each has its own config and checkpoint folder, those of its own one-instance job, so each trains and
-    resumes exactly as it would alone; ``folder/<instance>/`` gets its files (``INSTANCE_FILES``)."""
+    resumes exactly as it would alone; each epoch's record notes the size of the pack that trained it
+    (``pack_size``). ``folder/<instance>/`` gets its files (``INSTANCE_FILES``) and its share of the
+    training seconds (``COST_FILE``)."""
+    import json
+
+    from wsnas.plan.packs import COST_FILE, INSTANCE_FILES, share_seconds
     from wsnas.training import manifest as manifests, runtime
     from wsnas.training.loop import Loop
     from wsnas.training.stacked import run_loops
 
-    for instance, cfg in zip(instances, cfgs):
-        if cfg["sharing"]["mode"] == "group":
-            raise WsnasError("config key sharing.mode=group trains one network per group; set train.streams to 1 "
-                             "to train each instance in a job of its own")
-        if cfg["data"] != cfgs[0]["data"]:
-            raise WsnasError(f"config key data: instance {instance}'s data settings differ from instance "
-                             f"{instances[0]}'s and one pack shares its data; set train.streams to 1")
     device_data = runtime.device_data(cfgs[0], data, threads)
     loops = [Loop(cfg, device_data, path) for cfg, path in zip(cfgs, checkpoints)]
-    run_loops(loops, stacked=False, streams=len(loops))
+    run_loops(loops, stacked=False, after_epoch=lambda loop: {"pack_size": len(loops)}, streams=len(loops))
     for instance, path, loop in zip(instances, checkpoints, loops):
         out = Path(folder) / str(instance)
         manifests.write(path, out / INSTANCE_FILES["manifest"], history=loop.history)
         write_csv(loop.dense_table(), out / INSTANCE_FILES["dense"])
         write_history(loop, out / INSTANCE_FILES["history"])
+        (out / COST_FILE).write_text(json.dumps({"seconds": share_seconds(loop.history, loop.data.n_train)}))
 
 
 def train_supernet_pack(cfgs: list, data, checkpoints: list, folder, instances: list, threads=None) -> None:
@@ -139,6 +134,8 @@ def unpacked(folder, instance, **targets) -> None:
     ``INSTANCE_FILES`` key to the path it goes to."""
     import shutil
 
+    from wsnas.plan.packs import INSTANCE_FILES
+
     for name, target in targets.items():
         Path(target).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(folder) / str(instance) / INSTANCE_FILES[name], target)
@@ -149,16 +146,20 @@ def unpack_supernet_instance(folder, instance, manifest) -> None:
     unpacked(folder, instance, manifest=manifest)
 
 
-def unpack_search_instance(folder, instance, pack_benchmark, size: int, manifest, dense, history, benchmark) -> None:
-    """One search instance's files out of its pack's folder, and its share of the pack's measured cost: the
-    pack's Snakemake benchmark row with its seconds over the ``size`` instances it trained at once (column
-    ``pack_size``), where Table 5 reads each instance's train seconds."""
-    from wsnas.reporting.results import read_table
+def unpack_search_instance(folder, instance, manifest, dense, history, benchmark) -> None:
+    """One search instance's files out of its pack's folder, and its measured cost where Table 5 reads
+    each instance's train seconds: a benchmark table whose ``s`` is the instance's share of its packs'
+    training seconds (``wsnas.plan.packs.share_seconds``), not a Snakemake benchmark of its own."""
+    import json
+
+    import pandas as pd
+
+    from wsnas.plan.packs import COST_FILE
 
     unpacked(folder, instance, manifest=manifest, dense=dense, history=history)
-    row = read_table(pack_benchmark, ["s"], sep="\t")
-    row["s"] = row["s"] / size
-    row["pack_size"] = size
+    seconds = json.loads((Path(folder) / str(instance) / COST_FILE).read_text())["seconds"]
+    hours, rest = divmod(round(seconds), 3600)
+    row = pd.DataFrame({"s": [seconds], "h:m:s": [f"{hours}:{rest // 60:02d}:{rest % 60:02d}"], "source": ["pack share"]})
     Path(benchmark).parent.mkdir(parents=True, exist_ok=True)
     row.to_csv(benchmark, sep="\t", index=False)
 

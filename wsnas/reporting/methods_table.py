@@ -30,7 +30,7 @@ def method_label(method: dict) -> str:
 
 def train_seconds(paths) -> tuple[float, float]:
     """Mean and std over instances of the train jobs' wall seconds (Snakemake benchmark files; a packed
-    instance's file holds its share of its pack's, ``wsnas.jobs.training.unpack_search_instance``)."""
+    instance's file holds its share of its packs' epochs, ``wsnas.plan.packs.share_seconds``)."""
     return mean_std([float(read_table(p, ["s"], sep="\t")["s"].iloc[-1]) for p in paths])
 
 
@@ -241,8 +241,8 @@ def write_table5(frame: pd.DataFrame, compared: pd.DataFrame, config: dict, outp
                     f"retrain: {config['retrain']['epochs'] or 'the ground truth’s'} epochs), mean ± std over "
                     f"instances and retraining seeds; 'ground truth' where the retraining is the same network as "
                     f"the ground truth's run of that child and seed. Train s: the train job's wall seconds (its "
-                    f"Snakemake benchmark; the last attempt when resubmitted; a job that trained a pack of "
-                    f"train.streams instances: its seconds over its instances), including its dense evaluation of "
+                    f"Snakemake benchmark; the last attempt when resubmitted; an instance trained in a pack of "
+                    f"train.streams instances: its share of the pack's epochs), including its dense evaluation of "
                     f"the last {window} mini-batches; evaluate_search jobs are not counted."
                     + (f" Paper numbers (never this benchmark unless marked): {sources}." if sources else ""))
     parts = [f"## {TITLE}", headline.to_markdown(index=False), note]
