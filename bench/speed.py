@@ -9,8 +9,8 @@ standalone, stacked, supernet training (single path, compiled, and every timing 
 training where ``auto`` picks it; the shared-computation cache in evaluation). Every case uses the paper network
 (stem 48, 4 cells) on CIFAR-sized random data (32x32, batch 256; 64 at the ``small`` size). ``small`` runs in
 about 3 minutes and 3.6 GB on 2 CPU cores and leaves out the costly timings (DARTS second order and amended:
-Hessian products, minutes per step there) unless ``--costly``; ``paper`` times them all with more steps, K = 64 stacked children and the
-10k-image test set (for GPUs). ``smoke`` (the tests) runs every case on a tiny network in batches of 32.
+Hessian products, minutes per step there) unless ``--costly``; ``paper`` times them all with more steps,
+K = 64 stacked children and the 10k-image test set (for GPUs). ``smoke`` (the tests) runs every case on a tiny network in batches of 32.
 ``--compile`` (default on CUDA) adds supernet training with ``train.compile=on`` against eager. The JSON's
 ``rates`` feed ``python -m bench.projection`` (device-hours per target of the DAG).
 """
@@ -45,9 +45,9 @@ TINY_NETWORK = {"model": ["model.stem_channels=8", "model.stem_convs=1", "model.
                 "batch": 32}
 SIZES = {  # steps per timed training case, K stacked children, test images for evaluation, the network and batch,
     # whether the costly timings (``Timing.costly``) run
-    # small: a laptop's (about 5 minutes and under 4 GB on 2 cores): the paper network in batches of 64 (in
-    # batches of 256 the run held 11 GB); 4 and 12 steps, since DI-NAS's and DCNAS's per-step work does not
-    # shrink with the batch
+    # small: a laptop's (measured 2 min 55 s and 3.6 GB on 2 cores, docs/log.md 2026-12-05): the paper network
+    # in batches of 64 (in batches of 256 the run held 11 GB); 4 and 12 steps, since DI-NAS's and DCNAS's
+    # per-step work does not shrink with the batch
     "small": {"steps": 4, "stack": 4, "eval_images": 192, "supernet_steps": 12, "model": [], "batch": 64, "costly": False},
     "paper": {"steps": 20, "stack": 64, "eval_images": 10_000, "supernet_steps": 60, **PAPER_NETWORK, "costly": True},
     "smoke": {"steps": 1, "stack": 2, "eval_images": 8, "supernet_steps": 1, **TINY_NETWORK, "costly": True},  # tests only
